@@ -1,0 +1,48 @@
+"""Assemble the coach from its data files: intents, dialogue content, manager."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..dialogue import INTENTS, Clock, Content, DialogueManager, load_content
+from ..intents import IntentMatcher, IntentSet, load_intents, resolve_intents_dir
+from .simulate import Heard, Understand
+
+
+@dataclass(frozen=True)
+class CoachData:
+    """The validated data a coach is built from (loaded once, at start-up)."""
+
+    intents: IntentSet
+    content: Content
+
+    @staticmethod
+    def load(intents_dir: str | os.PathLike[str] | None = None,
+             content_path: Path | None = None) -> CoachData:
+        """Validate everything up front, so a bad edit fails before a session, not in one."""
+        intent_set = load_intents(resolve_intents_dir(intents_dir), required=INTENTS)
+        return CoachData(intents=intent_set, content=load_content(content_path))
+
+    def commands(self) -> list[str]:
+        """Example phrases for "what can I say", one per intent, in the intent files' order."""
+        return [self.intents.example(name) for name in self.intents.names]
+
+    def manager(self, clock: Clock) -> DialogueManager:
+        return DialogueManager(self.content, clock, commands=self.commands())
+
+    def matcher(self) -> IntentMatcher:
+        return IntentMatcher(self.intents)
+
+
+def text_understander(matcher: IntentMatcher) -> Understand:
+    """Typed text -> intent, with the template matcher."""
+
+    def understand(text: str) -> Heard:
+        match = matcher.match(text)
+        if match is None:
+            return Heard(text=text, intent=None, slots={})
+        return Heard(text=text, intent=match.intent, slots=dict(match.slots))
+
+    return understand

@@ -1,0 +1,154 @@
+"""Drives the dialogue manager in time: timers, the coach's speech queue, the transcript.
+
+The same runner serves virtual time (`simulate`: the caller jumps the clock to the next
+deadline) and real time (`--text`, live: the caller waits until the deadline or input).
+The speech channel is modelled from each utterance's length, so barge-in, counts and
+"speech finished" happen at the same moments in both.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..dialogue import (
+    Action,
+    CancelTimer,
+    Clock,
+    DialogueManager,
+    Event,
+    Say,
+    SessionEnded,
+    SetTimer,
+    SpeechFinished,
+    StopSpeech,
+    TimerFired,
+    UserSaid,
+)
+from .voice import Voice
+
+
+@dataclass(frozen=True)
+class TranscriptEvent:
+    """One line of the session transcript."""
+
+    t: float
+    """Seconds since the session runner started."""
+    who: str
+    """"coach" or "user"."""
+    text: str
+    kind: str
+    """Coach: "say" or "count"; user: "utterance"; "session" for start/end notes."""
+    intent: str | None = None
+    """User lines: the matched intent name, or None when nothing matched."""
+    slots: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"t": round(self.t, 3), "who": self.who, "text": self.text,
+                                "intent": self.intent, "kind": self.kind}
+        if self.slots:
+            data["slots"] = self.slots
+        return data
+
+
+class SessionRunner:
+    """Applies the manager's actions and feeds back timer and speech events."""
+
+    def __init__(self, manager: DialogueManager, clock: Clock, voice: Voice,
+                 on_event: Callable[[TranscriptEvent], None] = lambda e: None) -> None:
+        self.manager = manager
+        self.clock = clock
+        self.voice = voice
+        self.on_event = on_event
+        self.origin = clock.now()
+        self.timers: dict[str, float] = {}
+        self._queue: deque[tuple[Say, float]] = deque()
+        self._speech_end: float | None = None
+        self.ended: list[str] = []
+        """Reasons of SessionEnded actions seen, in order."""
+
+    # --- inputs --------------------------------------------------------------------------
+    def user(self, text: str, intent: str | None, slots: dict[str, Any] | None = None) -> None:
+        slots = dict(slots or {})
+        self._emit(TranscriptEvent(self._t(), "user", text, "utterance", intent, slots))
+        self._handle(UserSaid(text=text, intent=intent, slots=slots))
+
+    def advance(self) -> None:
+        """Deliver everything that is due at the clock's current time, in time order."""
+        while True:
+            now = self.clock.now()
+            due_timer = min(self.timers.items(), key=lambda kv: kv[1], default=None)
+            speech_due = self._speech_end is not None and self._speech_end <= now + 1e-9
+            timer_due = due_timer is not None and due_timer[1] <= now + 1e-9
+            if speech_due and (not timer_due or self._speech_end <= due_timer[1]):  # type: ignore[index,operator]
+                self._finish_utterance()
+            elif timer_due and due_timer is not None:
+                del self.timers[due_timer[0]]
+                self._handle(TimerFired(due_timer[0]))
+            else:
+                return
+
+    # --- queries -------------------------------------------------------------------------
+    @property
+    def speaking(self) -> bool:
+        return self._speech_end is not None
+
+    def next_deadline(self) -> float | None:
+        times = list(self.timers.values())
+        if self._speech_end is not None:
+            times.append(self._speech_end)
+        return min(times) if times else None
+
+    def waiting_for_user(self) -> bool:
+        """Nothing more will happen until the user speaks."""
+        return not self.speaking and self.manager.awaiting_input
+
+    # --- internals -----------------------------------------------------------------------
+    def _t(self) -> float:
+        return self.clock.now() - self.origin
+
+    def _emit(self, event: TranscriptEvent) -> None:
+        self.on_event(event)
+
+    def _handle(self, event: Event) -> None:
+        was_speaking = self.speaking
+        for action in self.manager.handle(event):
+            self._apply(action)
+        if was_speaking and not self.speaking:
+            self._handle(SpeechFinished())
+
+    def _apply(self, action: Action) -> None:
+        if isinstance(action, Say):
+            self._queue.append((action, self.voice.duration(action)))
+            if self._speech_end is None:
+                self._start_next(self.clock.now())
+        elif isinstance(action, StopSpeech):
+            if self._speech_end is not None:
+                self.voice.stop()
+            self._queue.clear()
+            self._speech_end = None
+        elif isinstance(action, SetTimer):
+            self.timers[action.name] = action.at
+        elif isinstance(action, CancelTimer):
+            self.timers.pop(action.name, None)
+        elif isinstance(action, SessionEnded):
+            self.ended.append(action.reason)
+            self._emit(TranscriptEvent(self._t(), "coach", f"(session {action.reason})",
+                                       "session"))
+
+    def _start_next(self, at: float) -> None:
+        say, seconds = self._queue.popleft()
+        self._speech_end = at + seconds
+        self._emit(TranscriptEvent(at - self.origin, "coach", say.text, say.kind))
+        self.voice.start(say)
+
+    def _finish_utterance(self) -> None:
+        end = self._speech_end
+        assert end is not None
+        if self._queue:
+            self._start_next(end)
+            return
+        self._speech_end = None
+        self._handle(SpeechFinished())

@@ -1,0 +1,65 @@
+"""`voice-coach simulate`: a whole session in virtual time, as fast as the CPU allows."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..dialogue import DialogueManager, VirtualClock
+from .runner import SessionRunner, TranscriptEvent
+from .script import ScriptLine
+from .voice import Voice
+
+MAX_SECONDS = 4 * 3600.0
+"""A script that would run longer than this in virtual time is cut short (a safety net)."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What the coach understood of one user line."""
+
+    text: str
+    intent: str | None
+    slots: dict[str, Any]
+
+
+Understand = Callable[[str], Heard]
+"""User line -> what was heard (text matcher, or synthesized speech through a recognizer)."""
+
+
+class SimulationTooLong(Exception):
+    pass
+
+
+def simulate(lines: Sequence[ScriptLine], manager: DialogueManager, clock: VirtualClock,
+             voice: Voice, understand: Understand,
+             on_event: Callable[[TranscriptEvent], None]) -> SessionRunner:
+    """Play the script against the coach; every event goes to `on_event` as it happens."""
+    runner = SessionRunner(manager, clock, voice, on_event)
+    pending = deque(lines)
+
+    def speak(line: ScriptLine) -> None:
+        heard = understand(line.text)
+        runner.user(heard.text, heard.intent, heard.slots)
+
+    while True:
+        if clock.now() - runner.origin > MAX_SECONDS:
+            raise SimulationTooLong(f"the session ran past {MAX_SECONDS:.0f} s of virtual time")
+        deadline = runner.next_deadline()
+        line = pending[0] if pending else None
+        if line is not None and line.at is None:
+            if runner.waiting_for_user() or deadline is None:
+                speak(pending.popleft())
+                continue
+        elif line is not None and line.at is not None:
+            at = runner.origin + line.at
+            if deadline is None or at <= deadline:
+                clock.advance_to(max(clock.now(), at))
+                speak(pending.popleft())
+                continue
+        if deadline is None:
+            return runner
+        clock.advance_to(max(clock.now(), deadline))
+        runner.advance()

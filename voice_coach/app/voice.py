@@ -1,0 +1,76 @@
+"""The coach's voice as the runner sees it: how long an utterance takes, and playing it."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from ..audio.clip import AudioClip
+from ..dialogue import Say
+from ..speech import SpeechError, Synthesizer
+
+log = logging.getLogger(__name__)
+
+GAP_SECONDS = 0.25
+"""Silence after each sentence, so sentences do not run into each other."""
+WORDS_PER_SECOND = 2.7
+"""Speaking speed assumed when no speech is rendered (espeak-ng's default is ~175 wpm)."""
+COUNT_SECONDS = 0.6
+"""Assumed length of a spoken count number when no speech is rendered."""
+
+
+class AudioOut(Protocol):
+    """Where rendered speech goes: a speaker, or a recorded timeline."""
+
+    def play(self, clip: AudioClip) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def estimate_seconds(say: Say) -> float:
+    if say.kind == "count":
+        return COUNT_SECONDS
+    return len(say.text.split()) / WORDS_PER_SECOND + GAP_SECONDS
+
+
+class Voice:
+    """Renders each utterance with `synth` (if any) and sends it to `out` (if any).
+
+    Without a synthesizer, lengths are estimated from the word count (simulate's default).
+    If synthesis fails mid-session the text is still printed and the session goes on:
+    the voice falls back to estimated lengths and reports the failure once.
+    """
+
+    def __init__(self, synth: Synthesizer | None = None, out: AudioOut | None = None) -> None:
+        self.synth = synth
+        self.out = out
+        self.failed: str | None = None
+        """The first synthesis error, if any (speech then continues as text only)."""
+
+    def _clip(self, say: Say) -> AudioClip | None:
+        if self.synth is None or self.failed:
+            return None
+        try:
+            return self.synth.render(say.text)
+        except SpeechError as err:
+            self.failed = str(err)
+            log.error("speech failed, continuing with text only: %s", err)
+            return None
+
+    def duration(self, say: Say) -> float:
+        clip = self._clip(say)
+        if clip is None:
+            return estimate_seconds(say)
+        gap = 0.0 if say.kind == "count" else GAP_SECONDS
+        return clip.seconds + gap
+
+    def start(self, say: Say) -> None:
+        if self.out is None:
+            return
+        clip = self._clip(say)
+        if clip is not None:
+            self.out.play(clip)
+
+    def stop(self) -> None:
+        if self.out is not None:
+            self.out.stop()

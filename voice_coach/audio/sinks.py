@@ -1,0 +1,43 @@
+"""Audio sinks that keep what is played in memory, placed on a clock's timeline."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dialogue.clock import Clock
+from .clip import AudioClip
+
+
+class TimelineSink:
+    """Records each played clip at the clock time it started; `stop()` cuts the clip playing.
+
+    With a VirtualClock this turns a simulated session into the audio a listener would hear
+    (`simulate --wav`); tests use it as an in-memory speaker.
+    """
+
+    def __init__(self, clock: Clock, rate: int = 22050) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.origin = clock.now()
+        self.pieces: list[tuple[float, AudioClip]] = []
+        """(start seconds, clip) for everything played, cut clips already shortened."""
+
+    def play(self, clip: AudioClip) -> None:
+        self.pieces.append((self.clock.now() - self.origin, clip.resampled(self.rate)))
+
+    def stop(self) -> None:
+        if not self.pieces:
+            return
+        start, clip = self.pieces[-1]
+        keep = max(0, round((self.clock.now() - self.origin - start) * self.rate))
+        if keep < len(clip.samples):
+            self.pieces[-1] = (start, AudioClip(clip.samples[:keep], clip.rate))
+
+    def render(self) -> AudioClip:
+        """Everything played, mixed onto one track."""
+        end = max((round(s * self.rate) + len(c.samples) for s, c in self.pieces), default=0)
+        track = np.zeros(end, dtype=np.int32)
+        for start, clip in self.pieces:
+            offset = round(start * self.rate)
+            track[offset:offset + len(clip.samples)] += clip.samples
+        return AudioClip(np.clip(track, -32768, 32767).astype(np.int16), self.rate)

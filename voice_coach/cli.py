@@ -1,0 +1,169 @@
+"""Command line: `voice-coach [--text] | simulate | recognize | check | model | devices`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .app.coach import CoachData, text_understander
+from .app.runner import TranscriptEvent
+from .app.script import ScriptError, read_script
+from .app.simulate import SimulationTooLong, simulate
+from .app.voice import Voice
+from .audio import write_wav
+from .audio.devices import DeviceError, Speaker
+from .audio.sinks import TimelineSink
+from .dialogue import VirtualClock
+from .errors import DataFileError
+from .speech import Pyttsx3Synthesizer, SpeechError
+
+EXIT_USAGE = 2
+log = logging.getLogger("voice_coach")
+
+
+class UserError(Exception):
+    """Something the user can fix; printed as one line, exit code 2."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--intents", metavar="DIR",
+                        help="folder of intent *.yaml files (default: $VOICE_COACH_INTENTS, "
+                             "else the built-in ones)")
+
+
+def _speech_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--voice", help="text-to-speech voice id or name (default: en)")
+    parser.add_argument("--rate", type=int, metavar="WPM",
+                        help="speaking rate in words per minute (default: 175)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voice-coach",
+        description="Offline, hands-free voice coach for a hamstring cramp. "
+                    "Nothing you say leaves this device.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--text", action="store_true",
+                        help="type instead of speaking (the coach still talks, unless --mute)")
+    parser.add_argument("--mute", action="store_true", help="print only, no speech output")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    _common(parser)
+    _speech_options(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sim = sub.add_parser("simulate", help="run a scripted session in virtual time, instantly",
+                         description="SCRIPT: one user utterance per line; '@T text' speaks "
+                                     "at T seconds from the start, a plain line as soon as "
+                                     "the coach waits for an answer; '#' starts a comment.")
+    sim.add_argument("script", metavar="SCRIPT")
+    sim.add_argument("--json", action="store_true", help="JSON Lines, one object per event")
+    sim.add_argument("--audio", action="store_true",
+                     help="speak each user line and send it through the recognizer")
+    sim.add_argument("--wav", metavar="OUT.wav", help="write the coach's speech timeline")
+    _common(sim)
+    _speech_options(sim)
+
+    check = sub.add_parser("check", help="validate the intent and dialogue files")
+    _common(check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
+                        format="voice-coach: %(levelname)s: %(message)s")
+    commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
+        None: cmd_coach, "simulate": cmd_simulate, "check": cmd_check,
+    }
+    try:
+        return commands[args.command](args)
+    except (DataFileError, ScriptError, UserError, DeviceError, SpeechError) as err:
+        print(f"voice-coach: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except SimulationTooLong as err:
+        print(f"voice-coach: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    data = CoachData.load(args.intents)
+    files = ", ".join(str(p) for p in data.intents.files)
+    print(f"ok: {len(data.intents.names)} intents from {files}; "
+          f"{len(data.content.steps)} steps in {data.content.path}")
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> Pyttsx3Synthesizer:
+    return Pyttsx3Synthesizer(voice=args.voice, rate=args.rate)
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    data = CoachData.load(args.intents)
+    lines = read_script(args.script)
+    clock = VirtualClock()
+    need_speech = bool(args.wav or args.audio)
+    synth = _synth(args) if need_speech else None
+    sink = TimelineSink(clock) if args.wav else None
+    voice = Voice(synth, sink)
+    if args.audio:
+        from .app.heard import audio_understander  # imports the recognizer engines
+        understand = audio_understander(data, synth, engine=args.engine, model=args.model)
+    else:
+        understand = text_understander(data.matcher())
+
+    def emit(event: TranscriptEvent) -> None:
+        if args.json:
+            print(json.dumps(event.to_json()), flush=True)
+        else:
+            print(_format_event(event), flush=True)
+
+    simulate(lines, data.manager(clock), clock, voice, understand, emit)
+    if sink is not None:
+        write_wav(Path(args.wav), sink.render())
+        print(f"wrote {args.wav}", file=sys.stderr)
+    return 0
+
+
+def _format_event(event: TranscriptEvent) -> str:
+    stamp = f"[{event.t:8.2f}]"
+    if event.who == "user":
+        intent = event.intent or "not understood"
+        slots = "".join(f" {k}={v}" for k, v in event.slots.items())
+        return f"{stamp} user:  {event.text}   -> {intent}{slots}"
+    return f"{stamp} coach: {event.text}"
+
+
+def cmd_coach(args: argparse.Namespace) -> int:
+    data = CoachData.load(args.intents)
+    if not args.text:
+        raise UserError("live listening is not available yet; use --text to type, or "
+                        "'voice-coach simulate SCRIPT'")
+    from .app.text_mode import run_text
+
+    speaker = None
+    synth = None
+    if not args.mute:
+        try:
+            synth = _synth(args)
+            speaker = Speaker()
+        except (DeviceError, SpeechError) as err:
+            print(f"voice-coach: no speech output ({err}); printing only", file=sys.stderr)
+    try:
+        return run_text(data, Voice(synth, speaker))
+    finally:
+        if speaker is not None:
+            speaker.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

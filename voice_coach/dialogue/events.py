@@ -1,0 +1,76 @@
+"""What flows into the dialogue manager (events) and out of it (actions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+# --- events -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class UserSaid:
+    """The user spoke or typed something."""
+
+    text: str
+    """What was heard or typed."""
+    intent: str | None
+    """Matched intent name, or None when it matched nothing."""
+    slots: dict[str, Any] = field(default_factory=dict)
+    """Matched slot values (e.g. {"seconds": 30})."""
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A timer the manager set with SetTimer is due."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SpeechFinished:
+    """Everything the coach was asked to say has been played (or cut off)."""
+
+
+Event = UserSaid | TimerFired | SpeechFinished
+
+
+# --- actions ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Say:
+    """Speak (and print) this text, after anything already queued."""
+
+    text: str
+    kind: str = "say"
+    """"say" for sentences, "count" for a number of a counted hold."""
+
+
+@dataclass(frozen=True)
+class StopSpeech:
+    """Cut off what is being said now and drop what is queued (barge-in)."""
+
+
+@dataclass(frozen=True)
+class SetTimer:
+    """Deliver TimerFired(name) when the clock reaches `at` (replaces a timer of that name)."""
+
+    name: str
+    at: float
+    """Clock time in seconds."""
+
+
+@dataclass(frozen=True)
+class CancelTimer:
+    """Forget the timer of this name, if any."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    """The treatment session is over; the coach goes back to waiting for "cramp help"."""
+
+    reason: str
+    """"finished" or "stopped"."""
+
+
+Action = Say | StopSpeech | SetTimer | CancelTimer | SessionEnded
