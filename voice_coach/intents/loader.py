@@ -202,7 +202,8 @@ def _references(expression: Expression) -> Iterator[ListReference | RuleReferenc
 
 def _check_references(path: Path, doc: dict[str, Any], lists: set[str], rules: set[str]) -> None:
     """Every {list} and <rule> a template uses must be defined in some file (or locally)."""
-    templates: list[tuple[str, set[str], set[str]]] = [(text, set(), set()) for text in (doc.get("expansion_rules") or {}).values()]
+    rule_bodies = (doc.get("expansion_rules") or {}).values()
+    templates: list[tuple[str, set[str], set[str]]] = [(t, set(), set()) for t in rule_bodies]
     for intent in (doc.get("intents") or {}).values():
         for data in intent["data"]:
             local = (set(data.get("lists") or {}), set(data.get("expansion_rules") or {}))
