@@ -29,6 +29,18 @@ class Synthesizer(Protocol):
     def render(self, text: str) -> AudioClip: ...
 
 
+DEFAULT_RATE = 175
+"""Words per minute (espeak-ng's own default)."""
+DEFAULT_VOICE = "en"
+
+# pyttsx3.init() hands every caller the same engine object, so access is serialised here and
+# each render sets its own voice and rate first.
+# Property changes only stick once the engine has run its queue, so they are applied (and
+# flushed) before a render whenever they differ from what the engine last used.
+_ENGINE_LOCK = threading.Lock()
+_applied: dict[int, tuple[str, int]] = {}
+
+
 class Pyttsx3Synthesizer:
     """pyttsx3 rendering to WAV in a private temp folder, read back into memory.
 
@@ -38,7 +50,6 @@ class Pyttsx3Synthesizer:
 
     def __init__(self, voice: str | None = None, rate: int | None = None,
                  cache_size: int = 256) -> None:
-        self._lock = threading.Lock()
         self._cache: OrderedDict[str, AudioClip] = OrderedDict()
         self._cache_size = cache_size
         self._tmp = tempfile.TemporaryDirectory(prefix="voice-coach-tts-")
@@ -50,10 +61,11 @@ class Pyttsx3Synthesizer:
         except Exception as err:  # pyttsx3 raises RuntimeError/OSError/ImportError variously
             raise SpeechError(f"text-to-speech is not available ({err}); on Debian/Ubuntu "
                               "install it with: sudo apt-get install espeak-ng") from err
-        if voice:
-            self._engine.setProperty("voice", self._find_voice(voice))
-        if rate:
-            self._engine.setProperty("rate", int(rate))
+        self.voice = self._find_voice(voice or DEFAULT_VOICE)
+        self.rate = int(rate or DEFAULT_RATE)
+        if not 40 <= self.rate <= 500:
+            raise SpeechError(f"speaking rate {self.rate} is out of range (40 to 500 words "
+                              "per minute)")
 
     def _find_voice(self, wanted: str) -> str:
         voices = self._engine.getProperty("voices") or []
@@ -67,13 +79,18 @@ class Pyttsx3Synthesizer:
         raise SpeechError(f"no voice matches '{wanted}' (some voices: {names} ...)")
 
     def render(self, text: str) -> AudioClip:
-        with self._lock:
+        with _ENGINE_LOCK:
             if text in self._cache:
                 self._cache.move_to_end(text)
                 return self._cache[text]
             path = Path(self._tmp.name) / "speech.wav"
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
+                    if _applied.get(id(self._engine)) != (self.voice, self.rate):
+                        self._engine.setProperty("voice", self.voice)
+                        self._engine.setProperty("rate", self.rate)
+                        self._engine.runAndWait()
+                        _applied[id(self._engine)] = (self.voice, self.rate)
                     self._engine.save_to_file(text, str(path))
                     self._engine.runAndWait()
                 clip = read_wav(path, rate=None)

@@ -1,0 +1,101 @@
+"""Data-driven sentence tests: tests/sentences/<lang>/*.yaml -> intent + slots, or no match."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from voice_coach.dialogue import INTENTS
+from voice_coach.intents import IntentMatcher, IntentSet, load_intents
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "sentences" / "en"
+
+
+def _load_cases() -> tuple[list[Any], list[Any], list[dict[str, Any]]]:
+    positive, negative, docs = [], [], []
+    for path in sorted(DATA.glob("*.yaml")):
+        doc = yaml.safe_load(path.read_text())
+        docs.append({"path": path, **doc})
+        for group in doc.get("tests", []):
+            for sentence in group["sentences"]:
+                positive.append(pytest.param(sentence, group["intent"], group.get("slots"),
+                                             id=f"{path.stem}:{sentence}"))
+        for sentence in doc.get("no_match", []):
+            negative.append(pytest.param(sentence, id=f"{path.stem}:{sentence}"))
+    return positive, negative, docs
+
+
+POSITIVE, NEGATIVE, DOCS = _load_cases()
+
+
+@pytest.fixture(scope="module")
+def intent_set() -> IntentSet:
+    return load_intents(ROOT / "intents" / "en", required=INTENTS)
+
+
+@pytest.fixture(scope="module")
+def matcher(intent_set: IntentSet) -> IntentMatcher:
+    return IntentMatcher(intent_set)
+
+
+@pytest.mark.parametrize(("sentence", "intent", "slots"), POSITIVE)
+def test_sentence_matches_intent(matcher: IntentMatcher, sentence: str, intent: str,
+                                 slots: dict[str, Any] | None) -> None:
+    match = matcher.match(sentence)
+    assert match is not None, f"{sentence!r} matched nothing (expected {intent})"
+    assert match.intent == intent
+    if slots is not None:
+        assert match.slots == slots
+
+
+@pytest.mark.parametrize("sentence", NEGATIVE)
+def test_out_of_domain_sentence_matches_nothing(matcher: IntentMatcher, sentence: str) -> None:
+    assert matcher.match(sentence) is None
+
+
+def test_test_files_follow_the_schema() -> None:
+    for doc in DOCS:
+        assert set(doc) <= {"path", "language", "tests", "no_match"}, doc["path"]
+        assert doc["language"] == "en", doc["path"]
+        for group in doc.get("tests", []):
+            assert set(group) <= {"intent", "sentences", "slots"}, (doc["path"], group)
+            assert isinstance(group["intent"], str), (doc["path"], group)
+            assert group["sentences"] and all(isinstance(s, str) for s in group["sentences"])
+
+
+def test_no_sentence_is_listed_twice() -> None:
+    seen: dict[str, str] = {}
+    for doc in DOCS:
+        sentences = [s for g in doc.get("tests", []) for s in g["sentences"]]
+        for sentence in sentences + doc.get("no_match", []):
+            key = " ".join(sentence.lower().split())
+            assert key not in seen, f"{sentence!r} in {doc['path'].name} and {seen[key]}"
+            seen[key] = doc["path"].name
+
+
+def test_every_intent_has_sentence_tests(intent_set: IntentSet) -> None:
+    tested = {group["intent"] for doc in DOCS for group in doc.get("tests", [])}
+    assert set(intent_set.names) == tested
+    assert set(INTENTS) <= tested
+
+
+def test_what_can_i_say_examples_match_their_intent(intent_set: IntentSet,
+                                                    matcher: IntentMatcher) -> None:
+    for name in intent_set.names:
+        example = intent_set.example(name)
+        match = matcher.match(example)
+        assert match is not None and match.intent == name, (name, example)
+
+
+def test_no_two_intents_share_a_spoken_phrase(intent_set: IntentSet) -> None:
+    from voice_coach.intents import expand_phrases
+
+    owner: dict[str, str] = {}
+    for intent, phrases in expand_phrases(intent_set).items():
+        for phrase in phrases:
+            assert owner.setdefault(phrase, intent) == intent, (
+                f"{phrase!r} belongs to both {owner[phrase]} and {intent}")

@@ -1,0 +1,82 @@
+"""Speech output: pyttsx3 rendered to clips, timing from real lengths, cut-off, failure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voice_coach.app.voice import Voice, estimate_seconds
+from voice_coach.audio import AudioClip
+from voice_coach.audio.sinks import TimelineSink
+from voice_coach.dialogue import Say, VirtualClock
+from voice_coach.speech import Pyttsx3Synthesizer, SpeechError
+
+
+@pytest.fixture(scope="module")
+def synth() -> Pyttsx3Synthesizer:
+    return Pyttsx3Synthesizer()
+
+
+def test_renders_audible_speech_of_plausible_length(synth: Pyttsx3Synthesizer):
+    short = synth.render("Hold it there.")
+    long = synth.render("Hold it there. I'll count to thirty. Keep breathing slowly and evenly.")
+    assert short.rate >= 16000
+    assert 0.4 < short.seconds < 3.0
+    assert long.seconds > 2 * short.seconds
+    assert np.abs(short.samples.astype(np.int32)).max() > 2000
+
+
+def test_count_numbers_are_prerendered_and_shorter_than_the_interval(synth: Pyttsx3Synthesizer):
+    synth.prerender(str(n) for n in range(1, 31))
+    lengths = [synth.render(str(n)).seconds for n in range(1, 31)]
+    assert max(lengths) < 1.0
+    assert synth.render("7") is synth.render("7")  # cached, so it starts on time
+
+
+def test_rate_setting_changes_the_length():
+    slow = Pyttsx3Synthesizer(rate=110).render("Massage the cramped hamstring with your hands.")
+    fast = Pyttsx3Synthesizer(rate=260).render("Massage the cramped hamstring with your hands.")
+    assert slow.seconds > 1.5 * fast.seconds
+
+
+def test_voice_setting_is_checked():
+    assert Pyttsx3Synthesizer(voice="en-us").render("next").seconds > 0.1
+    with pytest.raises(SpeechError, match="no voice matches 'klingon-xx'"):
+        Pyttsx3Synthesizer(voice="klingon-xx")
+
+
+def test_voice_uses_rendered_length_and_plays_to_the_sink(synth: Pyttsx3Synthesizer):
+    clock = VirtualClock()
+    sink = TimelineSink(clock, rate=16000)
+    voice = Voice(synth, sink)
+    say = Say("Stop whatever you're doing.")
+    assert voice.duration(say) == pytest.approx(synth.render(say.text).seconds + 0.25)
+    voice.start(say)
+    clock.advance(0.5)
+    voice.stop()  # barge-in: cut at 0.5 s
+    assert sink.render().seconds == pytest.approx(0.5, abs=0.01)
+
+
+class BrokenSynth:
+    def render(self, text: str) -> AudioClip:
+        raise SpeechError("espeak-ng crashed")
+
+
+def test_speech_failure_keeps_the_session_going_with_estimates():
+    voice = Voice(BrokenSynth(), None)
+    say = Say("Step one. Stop whatever you're doing.")
+    assert voice.duration(say) == estimate_seconds(say)
+    assert voice.failed == "espeak-ng crashed"
+    voice.start(say)  # no exception
+
+
+def test_timeline_sink_places_clips_at_their_clock_time():
+    clock = VirtualClock()
+    sink = TimelineSink(clock, rate=1000)
+    tone = AudioClip(np.full(500, 1000, dtype=np.int16), 1000)
+    sink.play(tone)
+    clock.advance(2.0)
+    sink.play(tone)
+    track = sink.render()
+    assert track.seconds == pytest.approx(2.5)
+    assert track.samples[:500].min() == 1000 and track.samples[500:2000].max() == 0
