@@ -52,6 +52,17 @@ class AudioClip:
         parts = [self.samples] + [o.resampled(self.rate).samples for o in others]
         return AudioClip(np.concatenate(parts).astype(np.int16), self.rate)
 
+    def trimmed(self, threshold: int = 300, keep: float = 0.02) -> AudioClip:
+        """Without the leading and trailing silence (samples below `threshold`), keeping
+        `keep` seconds at each edge; all-silent clips come back empty."""
+        loud = np.flatnonzero(np.abs(self.samples.astype(np.int32)) >= threshold)
+        if loud.size == 0:
+            return AudioClip(self.samples[:0], self.rate)
+        pad = int(keep * self.rate)
+        start = max(0, int(loud[0]) - pad)
+        end = min(len(self.samples), int(loud[-1]) + 1 + pad)
+        return AudioClip(self.samples[start:end], self.rate)
+
     def chunks(self, seconds: float = 0.1) -> Iterator[bytes]:
         """Consecutive pieces of `seconds` each (the last may be shorter), as bytes."""
         step = max(1, round(seconds * self.rate))

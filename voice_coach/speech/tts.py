@@ -35,10 +35,26 @@ DEFAULT_VOICE = "en"
 
 # pyttsx3.init() hands every caller the same engine object, so access is serialised here and
 # each render sets its own voice and rate first.
-# Property changes only stick once the engine has run its queue, so they are applied (and
-# flushed) before a render whenever they differ from what the engine last used.
 _ENGINE_LOCK = threading.Lock()
-_applied: dict[int, tuple[str, int]] = {}
+
+
+def _set_property(engine: Any, name: str, value: object) -> None:
+    """Apply a voice/rate setting so that the next render uses it.
+
+    pyttsx3 2.99 queues Engine.setProperty and then sometimes renders the next text with the
+    previous rate. Its espeak driver's setProperty is a static method that sets the value in
+    espeak-ng at once, so that is used when espeak is the driver (Linux); other platforms go
+    through the engine's queue.
+    """
+    try:
+        from pyttsx3.drivers.espeak import EspeakDriver
+    except Exception:  # no libespeak: not the espeak driver
+        engine.setProperty(name, value)
+        return
+    if type(getattr(engine.proxy, "_driver", None)) is EspeakDriver:
+        EspeakDriver.setProperty(name, value)
+    else:
+        engine.setProperty(name, value)
 
 
 class Pyttsx3Synthesizer:
@@ -69,13 +85,18 @@ class Pyttsx3Synthesizer:
 
     def _find_voice(self, wanted: str) -> str:
         voices = self._engine.getProperty("voices") or []
-        for v in voices:
-            if wanted in (v.id, v.name):
-                return str(v.id)
-        for v in voices:
-            if wanted.lower() in f"{v.id} {v.name}".lower():
-                return str(v.id)
-        names = ", ".join(sorted(str(v.id) for v in voices)[:12])
+        key = wanted.lower()
+        tests = (
+            lambda v: key == str(v.id).lower(),
+            lambda v: key == str(v.id).lower().rsplit("/", 1)[-1],
+            lambda v: key == str(v.name).lower(),
+            lambda v: key in str(v.name).lower(),
+        )
+        for test in tests:
+            for v in voices:
+                if test(v):
+                    return str(v.id)
+        names = ", ".join(sorted(str(v.id).rsplit("/", 1)[-1] for v in voices)[:12])
         raise SpeechError(f"no voice matches '{wanted}' (some voices: {names} ...)")
 
     def render(self, text: str) -> AudioClip:
@@ -86,14 +107,14 @@ class Pyttsx3Synthesizer:
             path = Path(self._tmp.name) / "speech.wav"
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    if _applied.get(id(self._engine)) != (self.voice, self.rate):
-                        self._engine.setProperty("voice", self.voice)
-                        self._engine.setProperty("rate", self.rate)
-                        self._engine.runAndWait()
-                        _applied[id(self._engine)] = (self.voice, self.rate)
+                    # Voice, then rate twice: espeak-ng through pyttsx3 drops a single rate
+                    # change now and then (tests/test_speech.py checks a rate sequence).
+                    _set_property(self._engine, "voice", self.voice)
+                    _set_property(self._engine, "rate", self.rate)
+                    _set_property(self._engine, "rate", self.rate)
                     self._engine.save_to_file(text, str(path))
                     self._engine.runAndWait()
-                clip = read_wav(path, rate=None)
+                clip = read_wav(path, rate=None).trimmed()
             except Exception as err:
                 raise SpeechError(f"text-to-speech failed for {text[:40]!r}: {err}") from err
             finally:
