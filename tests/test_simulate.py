@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,9 @@ def after(events: list[dict[str, Any]], user_text: str) -> list[dict[str, Any]]:
 
 def test_full_session_through_every_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     # First learn when the count starts, so the timed lines land inside it.
-    head = run(tmp_path, capsys, HEAD + ["@500 stop"])
+    head = run(tmp_path, capsys, [*HEAD, "@500 stop"])
     t1 = coach(head, "count")[0]["t"]
-    script = HEAD + [
+    script = [*HEAD,
         f"@{t1 + 11.5} pause",
         f"@{t1 + 40} how much longer",
         f"@{t1 + 50} resume",
@@ -54,7 +55,7 @@ def test_full_session_through_every_step(tmp_path: Path, capsys: pytest.CaptureF
     # Every count number is its own event, exactly 1.0 s apart while the count runs.
     counts = coach(events, "count")
     assert [c["text"] for c in counts] == [str(n) for n in range(1, 31)]
-    for a, b in zip(events, events[1:], strict=False):
+    for a, b in itertools.pairwise(events):
         if a["kind"] == "count" and b["kind"] == "count":
             assert b["t"] - a["t"] == pytest.approx(1.0, abs=1e-6)
 
@@ -84,9 +85,9 @@ def test_full_session_through_every_step(tmp_path: Path, capsys: pytest.CaptureF
 
 def test_aside_during_a_count_resumes_at_the_next_number(tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]):
-    head = run(tmp_path, capsys, HEAD + ["@500 stop"])
+    head = run(tmp_path, capsys, [*HEAD, "@500 stop"])
     t1 = coach(head, "count")[0]["t"]
-    events = run(tmp_path, capsys, HEAD + [f"@{t1 + 4.5} what do I need", "@500 stop"])
+    events = run(tmp_path, capsys, [*HEAD, f"@{t1 + 4.5} what do I need", "@500 stop"])
     before = [e["text"] for e in coach(events, "count") if e["t"] < t1 + 4.5]
     later = [e["text"] for e in coach(events, "count") if e["t"] > t1 + 4.5]
     assert before == ["1", "2", "3", "4", "5"]
@@ -129,7 +130,7 @@ def test_script_errors_are_one_line_with_exit_2(tmp_path: Path,
 
 def test_parse_script():
     lines = parse_script("# comment\n\ncramp help\n@12.5 how much longer\n@ 20s stop\n")
-    assert [(l.text, l.at, l.line) for l in lines] == [
+    assert [(ln.text, ln.at, ln.line) for ln in lines] == [
         ("cramp help", None, 3), ("how much longer", 12.5, 4), ("stop", 20.0, 5)]
     with pytest.raises(ScriptError, match="expected '@SECONDS text'"):
         parse_script("@soon next")
