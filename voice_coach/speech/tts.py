@@ -46,13 +46,9 @@ def _set_property(engine: Any, name: str, value: object) -> None:
     espeak-ng at once, so that is used when espeak is the driver (Linux); other platforms go
     through the engine's queue.
     """
-    try:
-        from pyttsx3.drivers.espeak import EspeakDriver
-    except Exception:  # no libespeak: not the espeak driver
-        engine.setProperty(name, value)
-        return
-    if type(getattr(engine.proxy, "_driver", None)) is EspeakDriver:
-        EspeakDriver.setProperty(name, value)
+    driver: Any = getattr(engine.proxy, "_driver", None)
+    if type(driver).__module__ == "pyttsx3.drivers.espeak":
+        type(driver).setProperty(name, value)
     else:
         engine.setProperty(name, value)
 
