@@ -20,6 +20,7 @@ from .audio.devices import DeviceError, Speaker
 from .audio.sinks import TimelineSink
 from .dialogue import VirtualClock
 from .errors import DataFileError
+from .recognition import ENGINES, ModelError
 from .speech import Pyttsx3Synthesizer, SpeechError
 
 EXIT_USAGE = 2
@@ -40,6 +41,13 @@ def _speech_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--voice", help="text-to-speech voice id or name (default: en)")
     parser.add_argument("--rate", type=int, metavar="WPM",
                         help="speaking rate in words per minute (default: 175)")
+
+
+def _engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
+                        help="speech recognizer (default auto: Vosk when a model is "
+                             "installed, else the built-in PocketSphinx)")
+    parser.add_argument("--model", metavar="PATH", help="Vosk model directory")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,6 +75,20 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--wav", metavar="OUT.wav", help="write the coach's speech timeline")
     _common(sim)
     _speech_options(sim)
+    _engine_options(sim)
+
+    rec = sub.add_parser("recognize", help="recognise intents in WAV files",
+                         description="Each WAV file (any sample rate or channel count) goes "
+                                     "through the recognizer and the intent matcher; the "
+                                     "model loads once for all files.")
+    rec.add_argument("files", nargs="+", metavar="FILE")
+    rec.add_argument("--json", action="store_true", help="one JSON object per file")
+    _common(rec)
+    _engine_options(rec)
+
+    model = sub.add_parser("model", help="Vosk models: list what is installed")
+    model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
+    model_sub.add_parser("list", help="installed models and where they are")
 
     check = sub.add_parser("check", help="validate the intent and dialogue files")
     _common(check)
@@ -80,10 +102,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="voice-coach: %(levelname)s: %(message)s")
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: cmd_coach, "simulate": cmd_simulate, "check": cmd_check,
+        "recognize": cmd_recognize, "model": cmd_model,
     }
     try:
         return commands[args.command](args)
-    except (DataFileError, ScriptError, UserError, DeviceError, SpeechError) as err:
+    except (DataFileError, ScriptError, UserError, DeviceError, SpeechError,
+            ModelError) as err:
         print(f"voice-coach: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except SimulationTooLong as err:
@@ -117,7 +141,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     voice = Voice(synth, sink)
     if args.audio:
         from .app.heard import audio_understander  # imports the recognizer engines
-        understand = audio_understander(data, synth, engine=args.engine, model=args.model)
+        assert synth is not None
+        understand = audio_understander(data, synth, engine=args.engine, model=args.model,
+                                        notice=lambda text: print(text, file=sys.stderr))
     else:
         understand = text_understander(data.matcher())
 
@@ -131,6 +157,41 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if sink is not None:
         write_wav(Path(args.wav), sink.render())
         print(f"wrote {args.wav}", file=sys.stderr)
+    return 0
+
+
+def cmd_recognize(args: argparse.Namespace) -> int:
+    from .app.heard import recognize_files
+    from .recognition import make_recognizer, phrase_list
+
+    data = CoachData.load(args.intents)
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    print(choice.notice, file=sys.stderr)
+    failed = 0
+    for row in recognize_files(args.files, choice.recognizer, data.matcher()):
+        failed += "error" in row
+        if args.json:
+            print(json.dumps(row), flush=True)
+        elif "error" in row:
+            print(f"{row['file']}: error: {row['error']}", flush=True)
+        else:
+            slots = "".join(f" {k}={v}" for k, v in row["slots"].items())
+            print(f"{row['file']}: {row['intent'] or 'no intent'}{slots}  "
+                  f"(heard {row['text']!r}, confidence {row['confidence']:.2f})", flush=True)
+    return 1 if failed else 0
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from .recognition.models import DEFAULT_MODEL, installed_models, search_dirs
+
+    models = installed_models()
+    for path in models:
+        print(f"{path.name}\t{path}")
+    if not models:
+        print(f"no Vosk model installed; looked in: "
+              f"{', '.join(str(d) for d in search_dirs())}. Put {DEFAULT_MODEL} in one of "
+              f"them (see models/README.md); the built-in PocketSphinx engine is used "
+              f"meanwhile.")
     return 0
 
 

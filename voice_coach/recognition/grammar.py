@@ -1,0 +1,50 @@
+"""Recognizer grammars compiled from the intent files (never edited by hand)."""
+
+from __future__ import annotations
+
+from ..intents.loader import IntentSet
+from ..intents.phrases import expand_phrases
+
+UNKNOWN = "[unk]"
+
+
+def phrase_list(intent_set: IntentSet) -> list[str]:
+    """Every spoken phrase the intents allow, sorted and without duplicates."""
+    return sorted({p for texts in expand_phrases(intent_set).values() for p in texts})
+
+
+def split_known(phrases: list[str], known: set[str] | frozenset[str],
+                ) -> tuple[list[str], list[str]]:
+    """(phrases whose words are all in the model's vocabulary, the words that are not)."""
+    missing = sorted({w for p in phrases for w in p.split() if w not in known})
+    bad = set(missing)
+    return [p for p in phrases if not bad.intersection(p.split())], missing
+
+
+def jsgf(phrases: list[str], name: str = "coach") -> str:
+    """A JSGF grammar accepting exactly `phrases`, as a word prefix tree.
+
+    Sharing prefixes keeps the search graph small: a flat list of ~1,200 alternatives makes
+    PocketSphinx several times slower and prunes the right phrase away more often.
+    """
+    trie: dict[str, dict] = {}
+    for phrase in phrases:
+        node = trie
+        for word in phrase.split():
+            node = node.setdefault(word, {})
+        node[""] = {}
+
+    def emit(node: dict[str, dict]) -> str:
+        alternatives = []
+        for word, child in sorted(node.items()):
+            if word:
+                rest = emit(child)
+                alternatives.append(f"{word} {rest}" if rest else word)
+        if not alternatives:
+            return ""
+        body = " | ".join(alternatives)
+        if "" in node:
+            return f"[{body}]"
+        return f"({body})" if len(alternatives) > 1 else body
+
+    return f"#JSGF V1.0;\ngrammar {name};\npublic <phrase> = {emit(trie)};\n"

@@ -1,0 +1,93 @@
+"""Where Vosk models are looked for, and choosing the engine."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .base import ModelError, Recognizer
+
+DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
+ENGINES = ("auto", "vosk", "pocketsphinx")
+_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def user_models_dir() -> Path:
+    """$XDG_DATA_HOME/voice-coach/models (~/.local/share/voice-coach/models)."""
+    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    return Path(base) / "voice-coach" / "models"
+
+
+def search_dirs() -> list[Path]:
+    return [_REPO_MODELS, user_models_dir()]
+
+
+def installed_models() -> list[Path]:
+    """Model directories in models/ and the user data directory."""
+    found = []
+    for base in search_dirs():
+        if base.is_dir():
+            found += sorted(p for p in base.iterdir() if p.is_dir() and (p / "am").is_dir())
+    return found
+
+
+def find_model(path: str | None = None) -> tuple[Path | None, str]:
+    """(model directory or None, where it came from), in this order: `--model PATH`,
+    $VOICE_COACH_MODEL, models/<name>/, the user data directory."""
+    if path:
+        return Path(path), "--model"
+    env = os.environ.get("VOICE_COACH_MODEL")
+    if env:
+        return Path(env), "VOICE_COACH_MODEL"
+    for base in search_dirs():
+        if (base / DEFAULT_MODEL).is_dir():
+            return base / DEFAULT_MODEL, str(base)
+    models = installed_models()
+    if models:
+        return models[0], str(models[0].parent)
+    return None, ""
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    recognizer: Recognizer
+    notice: str
+    """Said once at start-up: which engine, and how to get the better one."""
+
+
+def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
+                    ) -> EngineChoice:
+    """Build the recognizer for `--engine` (auto = Vosk when a model is found, else the
+    built-in PocketSphinx)."""
+    from .sphinx import PocketSphinxRecognizer
+    from .vosk_engine import VoskRecognizer
+
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    path, origin = find_model(model)
+    if engine == "vosk" and path is None:
+        raise ModelError("no Vosk model is installed; how to get one: see models/README.md "
+                         "(or pass --model PATH, or use --engine pocketsphinx)")
+    notice = ""
+    if engine in ("vosk", "auto") and path is not None:
+        try:
+            vosk = VoskRecognizer(path, phrases)
+        except ModelError as err:
+            if engine == "vosk":
+                raise
+            notice = f"{err}. Using the built-in PocketSphinx engine instead."
+        else:
+            notice = f"Using Vosk with the model in {path} (from {origin})."
+            if vosk.missing_words:
+                notice += (" Words the model does not know (their phrases are left out): "
+                           + ", ".join(vosk.missing_words))
+            return EngineChoice(vosk, notice)
+    sphinx = PocketSphinxRecognizer(phrases)
+    if not notice:
+        notice = ("Using the built-in PocketSphinx engine. For better recognition get a Vosk "
+                  "model: see models/README.md")
+    if sphinx.missing_words:
+        notice += (" Words PocketSphinx does not know (their phrases are left out): "
+                   + ", ".join(sphinx.missing_words))
+    return EngineChoice(sphinx, notice)
