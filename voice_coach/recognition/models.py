@@ -79,6 +79,10 @@ def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
             notice = f"{err}. Using the built-in PocketSphinx engine instead."
         else:
             notice = f"Using Vosk with the model in {path} (from {origin})."
+            if not vosk.has_unknown:
+                notice += (' The model has no "[unk]" word, so speech outside the commands '
+                           "is rejected only when it does not come out as exactly one "
+                           "command.")
             if vosk.missing_words:
                 notice += (" Words the model does not know (their phrases are left out): "
                            + ", ".join(vosk.missing_words))

@@ -66,6 +66,10 @@ class VoskRecognizer:
         self.missing_words = [w for w in words if self._model.vosk_model_find_word(w) == -1]
         missing = set(self.missing_words)
         self.phrases = [p for p in phrases if not missing.intersection(p.split())]
+        self._phrase_set = frozenset(self.phrases)
+        # Without "[unk]" in the model, Vosk drops it from the grammar and forces any speech
+        # onto the phrases; then only a result that is exactly one phrase is accepted.
+        self.has_unknown = self._model.vosk_model_find_word(UNKNOWN) != -1
         self._recognizer = self._new_recognizer()
 
     def _new_recognizer(self) -> Any:
@@ -76,14 +80,13 @@ class VoskRecognizer:
         recognizer.SetWords(True)
         return recognizer
 
-    @staticmethod
-    def _final(raw: str) -> Result:
+    def _final(self, raw: str) -> Result:
         data = json.loads(raw)
         words = [w for w in data.get("result", []) if w.get("word") != UNKNOWN]
         text = " ".join(w for w in data.get("text", "").split() if w != UNKNOWN)
         unknown = len(data.get("result", [])) - len(words)
-        if not words or unknown:
-            # Anything with "[unk]" in it is speech outside the grammar: no phrase.
+        if not words or unknown or text not in self._phrase_set:
+            # "[unk]" in it, or several phrases run together: speech outside the grammar.
             return Result("", 0.0, final=True)
         confidence = min(float(w.get("conf", 0.0)) for w in words)
         return Result(text, confidence, final=True)

@@ -1,0 +1,107 @@
+"""Recognition benchmark: intent accuracy, false-accept rate, real-time factor, peak memory.
+
+    python bench/recognition.py [--engine pocketsphinx|vosk] [--model PATH] [--voices N]
+
+Speech is synthesized with espeak-ng from the sentence test files (tests/sentences/en):
+every positive sentence without digits is spoken by N voices; the no-match sentences and
+noise-only clips measure false accepts. Conditions: clean, and white/pink/babble noise at
+10 and 5 dB SNR. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from voice_coach.app.coach import CoachData  # noqa: E402
+from voice_coach.audio.clip import RATE, AudioClip  # noqa: E402
+from voice_coach.recognition import make_recognizer, phrase_list, recognize_clip  # noqa: E402
+from voice_coach.recognition.evaluate import VOICES, add_noise, noise, synthesize  # noqa: E402
+
+CONDITIONS = [("clean", None, None)] + [(f"{k} {snr} dB", k, snr)
+                                        for k in ("white", "pink", "babble") for snr in (10, 5)]
+
+
+def sentences() -> tuple[list[tuple[str, str]], list[str]]:
+    positive, negative = [], []
+    for f in sorted((ROOT / "tests" / "sentences" / "en").glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        for test in data.get("tests", []):
+            positive += [(s, test["intent"]) for s in test["sentences"]
+                         if not any(ch.isdigit() for ch in s)]
+        negative += data.get("no_match", [])
+    return positive, negative
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", default="pocketsphinx")
+    parser.add_argument("--model")
+    parser.add_argument("--voices", type=int, default=2)
+    args = parser.parse_args()
+    data = CoachData.load()
+    matcher = data.matcher()
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    recognizer = choice.recognizer
+    positive, negative = sentences()
+    voices = VOICES[: args.voices]
+    print(f"synthesizing {len(positive) + len(negative)} sentences x {len(voices)} voices ...",
+          file=sys.stderr)
+    pos = [(synthesize(s, v, r), want) for v, r in voices for s, want in positive]
+    neg = [synthesize(s, v, r) for v, r in voices for s in negative]
+    babble_pool = [c for c, _ in pos[:40]]
+    rng = np.random.default_rng(1)
+
+    def babble() -> AudioClip:
+        return babble_pool[int(rng.integers(len(babble_pool)))]
+
+    noise_only = [AudioClip(np.zeros(2 * RATE, np.int16), RATE)] + [
+        AudioClip((noise(k, 2 * RATE, np.random.default_rng(i), babble) * 3000)
+                  .astype(np.int16), RATE)
+        for i, k in enumerate(["white", "pink", "babble"] * 4)]
+
+    def intent(clip: AudioClip) -> str | None:
+        result = recognize_clip(recognizer, clip)
+        match = matcher.match(result.text) if result.text else None
+        return match.intent if match else None
+
+    print(f"engine: {recognizer.name}; {len(pos)} in-domain clips, {len(neg)} out-of-domain "
+          f"clips, {len(noise_only)} noise-only clips\n")
+    print("| condition | intent accuracy | false accepts (speech) | false accepts (noise) "
+          "| real-time factor |")
+    print("|---|---|---|---|---|")
+    for name, kind, snr in CONDITIONS:
+        def prep(clip: AudioClip, i: int, kind: str | None = kind,
+                 snr: float | None = snr) -> AudioClip:
+            if kind is None or snr is None:
+                return clip
+            return add_noise(clip, kind, snr, seed=i, babble=babble)
+
+        audio_seconds = 0.0
+        start = time.process_time()
+        correct = sum(intent(prep(c, i)) == want for i, (c, want) in enumerate(pos))
+        accepted = sum(intent(prep(c, i)) is not None for i, c in enumerate(neg))
+        noise_fa = sum(intent(c) is not None for c in noise_only) if kind is None else None
+        cpu = time.process_time() - start
+        audio_seconds = sum(c.seconds for c, _ in pos) + sum(c.seconds for c in neg)
+        if noise_fa is not None:
+            audio_seconds += sum(c.seconds for c in noise_only)
+        noise_cell = f"{noise_fa}/{len(noise_only)}" if noise_fa is not None else "-"
+        print(f"| {name} | {correct / len(pos):.1%} | {accepted / len(neg):.1%} | {noise_cell} "
+              f"| {cpu / audio_seconds:.3f} |", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory (RSS): {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

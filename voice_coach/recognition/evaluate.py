@@ -1,0 +1,104 @@
+"""Measure recognition on synthesized speech: accuracy, false accepts, noise at a set SNR.
+
+Used by the tests and by bench/recognition.py; speech comes from espeak-ng at run time.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..audio.clip import RATE, AudioClip, read_wav
+
+VOICES = (("en-us", 160), ("en", 175), ("en-gb-x-rp", 140))
+"""(espeak-ng voice, words per minute) used for test speech."""
+
+OUT_OF_DOMAIN = [
+    "what is the weather like today", "will it rain this afternoon", "play some music",
+    "play my running playlist", "skip this song", "turn the volume up", "call my mother",
+    "send a text to john", "answer the phone", "who is calling me", "how far have I run",
+    "what is my pace", "start a new workout", "how many calories did I burn",
+    "set an alarm for six", "what time is it", "tell me a joke", "navigate to the park",
+    "nice day for a run", "I think I left my keys at home", "the traffic is terrible today",
+    "good morning how are you", "did you see the game last night", "let's meet at the cafe",
+    "my shoes are too tight", "order a pizza", "read my messages", "open the camera",
+    "how old is the moon", "translate hello into french", "the bus is late again",
+    "buy milk on the way home",
+]
+
+
+def synthesize(text: str, voice: str = "en-us", rate: int = 160) -> AudioClip:
+    """espeak-ng speech for `text`, 16 kHz mono, with half a second of silence each side."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "speech.wav"
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(out), text],
+                       check=True, capture_output=True)
+        clip = read_wav(out, rate=RATE)
+    pad = np.zeros(RATE // 2, dtype=np.int16)
+    return AudioClip(np.concatenate([pad, clip.samples, pad]), RATE)
+
+
+def noise(kind: str, n: int, rng: np.random.Generator,
+          babble: Callable[[], AudioClip] | None = None) -> np.ndarray:
+    """Unit-power noise: "white", "pink" (1/f), or "babble" (overlapping speech)."""
+    if kind == "white":
+        x = rng.normal(size=n)
+    elif kind == "pink":
+        spectrum = np.fft.rfft(rng.normal(size=n))
+        f = np.arange(len(spectrum), dtype=np.float64)
+        f[0] = 1.0
+        x = np.fft.irfft(spectrum / np.sqrt(f), n)
+    elif kind == "babble":
+        if babble is None:
+            raise ValueError("babble noise needs speech clips")
+        x = np.zeros(n)
+        for _ in range(4):
+            talk = babble().samples.astype(np.float64)
+            talk = np.resize(talk, n)
+            x += np.roll(talk, int(rng.integers(0, n)))
+    else:
+        raise ValueError(f"unknown noise {kind!r}")
+    return x / (np.sqrt(np.mean(x**2)) or 1.0)
+
+
+def add_noise(clip: AudioClip, kind: str, snr_db: float, seed: int = 0,
+              babble: Callable[[], AudioClip] | None = None) -> AudioClip:
+    """`clip` plus noise at `snr_db` relative to the speech's power (silence excluded)."""
+    rng = np.random.default_rng(seed)
+    x = clip.samples.astype(np.float64)
+    speech = x[np.abs(x) > 300]
+    power = float(np.mean(speech**2)) if speech.size else 1.0
+    n = noise(kind, len(x), rng, babble) * np.sqrt(power / 10 ** (snr_db / 10))
+    return AudioClip(np.clip(x + n, -32768, 32767).astype(np.int16), clip.rate)
+
+
+@dataclass
+class Score:
+    """Counts over a set of clips."""
+
+    correct: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+def score(cases: Iterable[tuple[AudioClip, str | None]],
+          understand: Callable[[AudioClip], str | None],
+          on_error: Callable[[str | None, str | None], None] | None = None) -> Score:
+    """Share of clips whose recognised intent equals the expected one (None: rejected)."""
+    result = Score()
+    for clip, expected in cases:
+        got = understand(clip)
+        result.total += 1
+        if got == expected:
+            result.correct += 1
+        elif on_error is not None:
+            on_error(expected, got)
+    return result
