@@ -47,6 +47,8 @@ case "$mode" in
     run)
         install_system "${runtime_pkgs[@]}"
         make_venv ""
+        # Live listening is not built yet (issue 4): with no arguments, start the typed mode.
+        if [ "$#" -eq 0 ]; then set -- --text; fi
         exec .venv/bin/voice-coach "$@"
         ;;
     test)

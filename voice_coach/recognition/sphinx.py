@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,11 +57,17 @@ class PocketSphinxRecognizer:
             self._decoder.activate_search("grammar")
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
-        self._endpointer = pocketsphinx.Endpointer()
+        self._endpointer = self._new_endpointer()
         self._frame = self._endpointer.frame_bytes
         self._pending = b""
         self._in_utt = False
         self._rng = np.random.default_rng(0)
+
+    @staticmethod
+    def _new_endpointer() -> Any:
+        import pocketsphinx
+
+        return pocketsphinx.Endpointer()
 
     def _floor(self, frame: bytes) -> bytes:
         x = np.frombuffer(frame, dtype=np.int16).astype(np.float64)
@@ -97,10 +104,17 @@ class PocketSphinxRecognizer:
     def finish(self) -> Result | None:
         tail, self._pending = self._pending, b""
         if self._endpointer.in_speech:
+            # end_stream needs at least one sample; pad an empty tail with a silent frame.
+            tail = tail or bytes(self._frame)
             speech = self._endpointer.end_stream(self._floor(tail))
             if speech:
                 if not self._in_utt:
                     self._decoder.start_utt()
                     self._in_utt = True
                 self._decoder.process_raw(speech)
-        return self._end() if self._in_utt else None
+        result = self._end() if self._in_utt else None
+        # A fresh endpointer (end_stream leaves it unusable) and noise floor: each stream
+        # is decoded the same way whatever came before it.
+        self._endpointer = self._new_endpointer()
+        self._rng = np.random.default_rng(0)
+        return result
