@@ -6,17 +6,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-import yaml
 
 from voice_coach.app.coach import CoachData
 from voice_coach.app.heard import understand_clip
 from voice_coach.audio.clip import AudioClip, write_wav
 from voice_coach.cli import main
 from voice_coach.recognition import jsgf, make_recognizer, phrase_list, recognize_clip
-from voice_coach.recognition.evaluate import VOICES, synthesize
+from voice_coach.recognition.evaluate import VOICES, labelled_sentences, synthesize
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
+ACCURACY_FLOOR = 0.85  # measured: 88.0%
+FALSE_ACCEPT_CEILING = 0.20  # measured: 17.3%
 
 
 @pytest.fixture(scope="module")
@@ -74,40 +76,30 @@ def test_key_commands_are_understood(sphinx, data: CoachData, text, intent, slot
     assert (heard.intent, heard.slots) == (intent, slots)
 
 
-def _corpus() -> tuple[list[tuple[str, str]], list[str]]:
-    positive, negative = [], []
-    for f in sorted(SENTENCES.glob("*.yaml")):
-        doc = yaml.safe_load(f.read_text(encoding="utf-8"))
-        for test in doc.get("tests", []):
-            positive += [(s, test["intent"]) for s in test["sentences"]
-                         if not any(ch.isdigit() for ch in s)]
-        negative += doc.get("no_match", [])
-    return positive, negative
+HELD_OUT = VOICES[-1]
+"""The voice bench/calibrate.py did not see: accuracy here is not flattered by calibration."""
 
 
 @pytest.mark.slow
-def test_accuracy_and_false_accepts_on_synthesized_speech(sphinx, data: CoachData):
-    """Every sentence of the sentence tests, spoken by two espeak-ng voices.
+def test_accuracy_and_false_accepts_on_a_held_out_voice(sphinx, data: CoachData):
+    """Every sentence test and out-of-domain sentence, spoken by the held-out voice.
 
-    Measured here: about 88-90% intent accuracy and 32-38% false accepts of out-of-domain
-    speech. Issue 3 asks for >= 97% and < 10%; the thresholds below guard what works
-    today so it does not get worse, and are raised as recognition improves.
+    bench/recognition.py measures the same on every voice and in noise (figures in the
+    README). Issue 3 asks for >= 97% accuracy and < 10% false accepts; the floors below
+    guard what the calibrated engine reaches today so it cannot silently get worse.
     """
-    positive, negative = _corpus()
+    positive, negative = labelled_sentences(SENTENCES)
     matcher = data.matcher()
-    correct = accepted = 0
-    for voice, rate in VOICES[:2]:
-        for text, intent in positive:
-            correct += understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent \
-                == intent
-        for text in negative:
-            accepted += understand_clip(sphinx, matcher,
-                                        synthesize(text, voice, rate)).intent is not None
-    accuracy = correct / (2 * len(positive))
-    false_accepts = accepted / (2 * len(negative))
+    voice, rate = HELD_OUT
+    correct = sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
+                  == intent for text, intent in positive)
+    accepted = sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
+                   is not None for text in negative)
+    accuracy, false_accepts = correct / len(positive), accepted / len(negative)
     print(f"accuracy {accuracy:.1%}, false accepts {false_accepts:.1%}")
-    assert accuracy >= 0.85
-    assert false_accepts <= 0.45
+    assert len(negative) >= 30
+    assert accuracy >= ACCURACY_FLOOR
+    assert false_accepts <= FALSE_ACCEPT_CEILING
 
 
 def test_recognize_command_json_with_per_file_errors(tmp_path: Path,
@@ -152,9 +144,23 @@ def test_simulate_audio_goes_through_the_recognizer(tmp_path: Path,
                      ("stop", "stop")]
 
 
-def test_recognize_clip_resamples(data: CoachData):
-    # A fresh recognizer: PocketSphinx adapts its feature normalisation from one utterance to
-    # the next, so a shared one hears borderline clips differently depending on the past.
-    fresh = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+def test_recognize_clip_resamples(sphinx, data: CoachData):
     clip = synthesize("what can I say")
-    assert recognize_clip(fresh, clip.resampled(48000)).text == "what can i say"
+    native = recognize_clip(sphinx, clip).text
+    resampled = recognize_clip(sphinx, clip.resampled(48000)).text
+    assert data.matcher().match(native).intent == "list_commands"  # type: ignore[union-attr]
+    assert data.matcher().match(resampled).intent == "list_commands"  # type: ignore[union-attr]
+
+
+def test_each_utterance_is_decoded_independently_of_earlier_ones(sphinx):
+    """Normalisation is per utterance, so the same clip gives the same result whatever
+    was heard before it, even after a long silence."""
+    clip = synthesize("pause")
+    first = recognize_clip(sphinx, clip)
+    for other in ("cramp help", "what time is it", "next step"):
+        recognize_clip(sphinx, synthesize(other))
+    silence = AudioClip.silence(20.0, rate=clip.rate)
+    later = recognize_clip(sphinx, AudioClip(np.concatenate([silence.samples, clip.samples]),
+                                             clip.rate))
+    assert first.text == later.text == "pause"
+    assert later.confidence == pytest.approx(first.confidence, abs=0.01)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from ..audio.clip import RATE, AudioClip, read_wav
 
@@ -30,6 +31,20 @@ OUT_OF_DOMAIN = [
     "how old is the moon", "translate hello into french", "the bus is late again",
     "buy milk on the way home",
 ]
+
+
+def labelled_sentences(folder: Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """(sentence, intent) pairs and out-of-domain sentences, from the sentence tests in
+    `folder` plus OUT_OF_DOMAIN. Sentences with digits are left out (spoken forms differ)."""
+    positive: list[tuple[str, str]] = []
+    negative: set[str] = set(OUT_OF_DOMAIN)
+    for f in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(f.read_text(encoding="utf-8"))
+        for test in data.get("tests", []):
+            positive += [(s, test["intent"]) for s in test["sentences"]
+                         if not any(ch.isdigit() for ch in s)]
+        negative.update(data.get("no_match", []))
+    return positive, sorted(negative)
 
 
 def synthesize(text: str, voice: str = "en-us", rate: int = 160) -> AudioClip:

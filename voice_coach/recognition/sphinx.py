@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
+from .rejection import Features, RejectionModel
 
 # PocketSphinx's features break down on exact digital silence (synthesized speech, muted
 # microphones): a noise floor at about -60 dBFS, far below any real microphone's, fixes that.
+log = logging.getLogger(__name__)
+
 _NOISE_FLOOR = 30.0
+_TAIL_FRAMES = 10
+_NBEST = 10
+"""Frames of noise floor added after each utterance (see `_end`)."""
 
 
 def _model_dir() -> Path:
@@ -36,13 +45,19 @@ def sphinx_vocabulary(model_dir: Path | None = None) -> frozenset[str]:
 class PocketSphinxRecognizer:
     """Grammar-constrained PocketSphinx with its voice-activity endpointer.
 
+    Rejection: each utterance is decoded twice, with the grammar and with a free phone
+    loop, and the calibrated model in `rejection` decides whether the grammar's phrase was
+    really said (see that module). `rejection=None` with `calibrated=False` turns it off;
+    `last_features` holds the measures of the last utterance (for calibrating).
+
     Phrases with words missing from the dictionary are left out and listed in
     `missing_words`.
     """
 
     name = "pocketsphinx"
 
-    def __init__(self, phrases: list[str]) -> None:
+    def __init__(self, phrases: list[str], rejection_model: RejectionModel | None = None,
+                 calibrated: bool = True) -> None:
         import pocketsphinx
 
         model = _model_dir()
@@ -52,15 +67,27 @@ class PocketSphinxRecognizer:
         try:
             self._decoder = pocketsphinx.Decoder(
                 hmm=os.fspath(model / "en-us"), dict=os.fspath(model / "cmudict-en-us.dict"),
-                lm=None, loglevel="FATAL")
+                lm=None, cmn="batch", loglevel="FATAL")
             self._decoder.add_jsgf_string("grammar", jsgf(usable))
+            self._decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
             self._decoder.activate_search("grammar")
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
+        self._phrases = frozenset(usable)
+        self.rejection = rejection_model
+        if self.rejection is None and calibrated:
+            self.rejection = rejection.load()
+            if self.rejection is None:
+                log.warning("no rejection calibration in %s: every utterance is taken for "
+                            "its nearest command (run bench/calibrate.py)",
+                            rejection.CALIBRATION)
+        self.last_features: Features | None = None
+        self._phones_of: dict[str, list[str]] = {}
         self._endpointer = self._new_endpointer()
         self._frame = self._endpointer.frame_bytes
         self._pending = b""
         self._in_utt = False
+        self._speech: list[bytes] = []
         self._rng = np.random.default_rng(0)
 
     @staticmethod
@@ -82,24 +109,60 @@ class PocketSphinxRecognizer:
             speech = self._endpointer.process(self._floor(frame))
             if speech is not None:
                 if not self._in_utt:
-                    self._decoder.start_utt()
                     self._in_utt = True
-                self._decoder.process_raw(speech)
-                if self._endpointer.in_speech:
-                    hyp = self._decoder.hyp()
-                    if hyp is not None and hyp.hypstr:
-                        results.append(Result(hyp.hypstr, 0.0, final=False))
+                    results.append(Result("", 0.0, final=False))
+                self._speech.append(speech)
             if self._in_utt and not self._endpointer.in_speech:
                 results.append(self._end())
         return results
 
     def _end(self) -> Result:
-        self._decoder.end_utt()
+        # Decoded whole, once it has ended: cepstral mean normalisation is then computed
+        # on the utterance itself ("batch"), instead of being carried over from earlier
+        # audio, which made short commands after long silences fail. The endpointer cuts
+        # close to the last phone, so some silence is added for the search to end in.
+        audio = b"".join(self._speech) + self._floor(bytes(self._frame * _TAIL_FRAMES))
+        self._speech.clear()
         self._in_utt = False
-        hyp = self._decoder.hyp()
-        if hyp is None or not hyp.hypstr:
+        hyp = self._decode("grammar", audio)
+        frames = self._decoder.n_frames()
+        self.last_features = None
+        # When no path reaches the grammar's end, PocketSphinx returns the best partial one
+        # ("stop the", from "stop the count"); the best whole phrase in the n-best list
+        # ("stop") is taken instead, and without one nothing was recognised.
+        if hyp is not None and hyp.hypstr not in self._phrases:
+            hyp = next((h for h in itertools.islice(self._decoder.nbest(), _NBEST)
+                        if h is not None and h.hypstr in self._phrases), None)
+        if hyp is None:
             return Result("", 0.0, final=True)
-        return Result(hyp.hypstr, float(hyp.prob), final=True)
+        loop = self._decode("phones", audio)
+        expected = self._phones(hyp.hypstr)
+        features = self.last_features = Features(
+            margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
+            distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
+            phones=len(expected))
+        if self.rejection is None:
+            return Result(hyp.hypstr, 1.0, final=True)
+        if not self.rejection.accepts(features):
+            return Result("", 0.0, final=True)
+        return Result(hyp.hypstr, self.rejection.confidence(features), final=True)
+
+    def _phones(self, phrase: str) -> list[str]:
+        phones: list[str] = []
+        for word in phrase.split():
+            if word not in self._phones_of:
+                self._phones_of[word] = (self._decoder.lookup_word(word) or "").split()
+            phones += self._phones_of[word]
+        return phones
+
+    def _decode(self, search: str, audio: bytes) -> Any:
+        self._decoder.activate_search(search)
+        self._decoder.start_utt()
+        self._decoder.process_raw(audio, full_utt=True)
+        self._decoder.end_utt()
+        hyp = self._decoder.hyp()
+        self._decoder.activate_search("grammar")
+        return hyp
 
     def finish(self) -> Result | None:
         tail, self._pending = self._pending, b""
@@ -108,13 +171,12 @@ class PocketSphinxRecognizer:
             tail = tail or bytes(self._frame)
             speech = self._endpointer.end_stream(self._floor(tail))
             if speech:
-                if not self._in_utt:
-                    self._decoder.start_utt()
-                    self._in_utt = True
-                self._decoder.process_raw(speech)
+                self._in_utt = True
+                self._speech.append(speech)
         result = self._end() if self._in_utt else None
         # A fresh endpointer (end_stream leaves it unusable) and noise floor: each stream
         # is decoded the same way whatever came before it.
         self._endpointer = self._new_endpointer()
         self._rng = np.random.default_rng(0)
         return result
+
