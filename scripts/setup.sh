@@ -47,8 +47,13 @@ case "$mode" in
     run)
         install_system "${runtime_pkgs[@]}"
         make_venv ""
-        # Live listening is not built yet (issue 4): with no arguments, start the typed mode.
-        if [ "$#" -eq 0 ]; then set -- --text; fi
+        # With no arguments: the live coach, or, on a machine without a microphone and
+        # speaker, the demo session (written to demo-session.wav).
+        if [ "$#" -eq 0 ] && ! .venv/bin/voice-coach devices --check; then
+            echo "setup: no usable audio devices, so here is the demo session instead" \
+                 "(to type instead: scripts/setup.sh run --text)"
+            set -- demo
+        fi
         exec .venv/bin/voice-coach "$@"
         ;;
     test)

@@ -59,9 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--text", action="store_true",
                         help="type instead of speaking (the coach still talks, unless --mute)")
     parser.add_argument("--mute", action="store_true", help="print only, no speech output")
+    parser.add_argument("--input-device", metavar="NAME|INDEX",
+                        help="microphone (see 'voice-coach devices'; default: the system's)")
+    parser.add_argument("--output-device", metavar="NAME|INDEX",
+                        help="earbuds or speaker (default: the system's)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     _common(parser)
     _speech_options(parser)
+    _engine_options(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sim = sub.add_parser("simulate", help="run a scripted session in virtual time, instantly",
@@ -90,6 +95,25 @@ def build_parser() -> argparse.ArgumentParser:
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_sub.add_parser("list", help="installed models and where they are")
 
+    devices = sub.add_parser("devices",
+                             help="list the audio devices (for --input/--output-device)")
+    devices.add_argument("--check", action="store_true",
+                         help="instead, try the microphone and speaker chosen by "
+                              "--input-device/--output-device; exit code 1 if unusable")
+    devices.add_argument("--input-device", metavar="NAME|INDEX", help=argparse.SUPPRESS)
+    devices.add_argument("--output-device", metavar="NAME|INDEX", help=argparse.SUPPRESS)
+
+    demo = sub.add_parser("demo", help="a canned session through the whole pipeline, to a WAV",
+                          description="Synthesized user speech -> recognizer -> dialogue -> "
+                                      "coach speech, in virtual time; both voices are "
+                                      "written to one WAV file, the transcript to stdout.")
+    demo.add_argument("--out", metavar="OUT.wav", default="demo-session.wav",
+                      help="where to write the session audio (default: demo-session.wav)")
+    demo.add_argument("--json", action="store_true", help="JSON Lines transcript")
+    _common(demo)
+    _speech_options(demo)
+    _engine_options(demo)
+
     check = sub.add_parser("check", help="validate the intent and dialogue files")
     _common(check)
     return parser
@@ -102,7 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="voice-coach: %(levelname)s: %(message)s")
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: cmd_coach, "simulate": cmd_simulate, "check": cmd_check,
-        "recognize": cmd_recognize, "model": cmd_model,
+        "recognize": cmd_recognize, "model": cmd_model, "devices": cmd_devices,
+        "demo": cmd_demo,
     }
     try:
         return commands[args.command](args)
@@ -206,9 +231,14 @@ def _format_event(event: TranscriptEvent) -> str:
 
 def cmd_coach(args: argparse.Namespace) -> int:
     data = CoachData.load(args.intents)
-    if not args.text:
-        raise UserError("live listening is not available yet; use --text to type, or "
-                        "'voice-coach simulate SCRIPT'")
+    if args.text:
+        return _coach_text(args, data)
+    from .app.live_cli import run_live_command
+
+    return run_live_command(args, data, _synth(args))
+
+
+def _coach_text(args: argparse.Namespace, data: CoachData) -> int:
     from .app.text_mode import run_text
 
     speaker = None
@@ -216,7 +246,7 @@ def cmd_coach(args: argparse.Namespace) -> int:
     if not args.mute:
         try:
             synth = _synth(args)
-            speaker = Speaker()
+            speaker = Speaker(args.output_device)
         except (DeviceError, SpeechError) as err:
             print(f"voice-coach: no speech output ({err}); printing only", file=sys.stderr)
     try:
@@ -224,6 +254,38 @@ def cmd_coach(args: argparse.Namespace) -> int:
     finally:
         if speaker is not None:
             speaker.close()
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from .audio.devices import Microphone, list_devices
+
+    if args.check:
+        try:
+            Microphone(args.input_device).close()
+            Speaker(args.output_device).close()
+        except DeviceError as err:
+            print(f"voice-coach: {err}", file=sys.stderr)
+            return 1
+        print("microphone and speaker: ok")
+        return 0
+
+    devices = list_devices()
+    if not devices:
+        print("no audio devices found; use --text, 'voice-coach simulate' or "
+              "'voice-coach demo' instead")
+        return 0
+    for d in devices:
+        marks = ("  [default input]" if d["default_input"] else "") + (
+            "  [default output]" if d["default_output"] else "")
+        print(f"{d['index']:3d}  {d['name']}  ({d['inputs']} in, {d['outputs']} out){marks}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .app.live_cli import run_demo_command
+
+    data = CoachData.load(args.intents)
+    return run_demo_command(args, data, _synth(args), _format_event)
 
 
 if __name__ == "__main__":

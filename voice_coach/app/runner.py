@@ -8,6 +8,8 @@ The speech channel is modelled from each utterance's length, so barge-in, counts
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,8 @@ from ..dialogue import (
     UserSaid,
 )
 from .voice import Voice
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,10 @@ class SessionRunner:
         self._emit(TranscriptEvent(self._t(), "user", text, "utterance", intent, slots))
         self._handle(UserSaid(text=text, intent=intent, slots=slots))
 
+    def announce(self, text: str) -> None:
+        """Say something outside the dialogue (device notices), after what is queued."""
+        self._apply(Say(text))
+
     def advance(self) -> None:
         """Deliver everything that is due at the clock's current time, in time order."""
         while True:
@@ -114,7 +122,15 @@ class SessionRunner:
 
     def _handle(self, event: Event) -> None:
         was_speaking = self.speaking
-        for action in self.manager.handle(event):
+        saved = copy.deepcopy(self.manager.state)
+        try:
+            actions = self.manager.handle(event)
+        except Exception:  # a bug must not end a session mid-cramp: log it, keep the state
+            log.exception("the dialogue failed on %r in state %s; the state is restored",
+                          event, saved)
+            self.manager.state = saved
+            actions = [StopSpeech(), Say(self.manager.content.message("internal_error"))]
+        for action in actions:
             self._apply(action)
         if was_speaking and not self.speaking:
             self._handle(SpeechFinished())

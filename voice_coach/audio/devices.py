@@ -1,14 +1,36 @@
-"""Real audio devices through sounddevice (PortAudio): listing them and a speaker sink."""
+"""Real audio devices through sounddevice (PortAudio): listing, microphone, speaker.
+
+Both streams notice when their device stops working (a PortAudio error, or no callback
+for `STALL_SECONDS`: an unplugged USB or Bluetooth device, a sound server that went away)
+and report it instead of dying; `reset_portaudio()` lets them be reopened afterwards.
+"""
 
 from __future__ import annotations
 
+import queue
 import threading
+import time
 from collections import deque
 from typing import Any
 
 import numpy as np
 
-from .clip import AudioClip
+from .clip import RATE, AudioClip
+from .sources import SourceLost
+
+STALL_SECONDS = 2.0
+"""A running stream whose callback has not run for this long has lost its device."""
+START_SECONDS = 5.0
+"""A new stream may take this long to deliver its first block (PulseAudio takes ~1 s)."""
+
+
+def _stalled(stream: Any, opened: float, last: float | None) -> bool:
+    now = time.monotonic()
+    if not stream.active:
+        return True
+    if last is None:
+        return now - opened > START_SECONDS
+    return now - last > STALL_SECONDS
 
 
 class DeviceError(Exception):
@@ -22,6 +44,26 @@ def _sd() -> Any:
         raise DeviceError("PortAudio is not installed (sudo apt-get install libportaudio2); "
                           "use --text --mute or 'voice-coach simulate' instead") from err
     return sounddevice
+
+
+def reset_portaudio() -> None:
+    """Re-scan devices (after one appeared or vanished); call with no stream open."""
+    sd = _sd()
+    try:
+        sd._terminate()
+        sd._initialize()
+    except Exception as err:  # PortAudio itself failed to start
+        raise DeviceError(f"the audio system cannot be started: {err}") from err
+
+
+def list_devices() -> list[dict[str, Any]]:
+    """[{index, name, inputs, outputs, default_input, default_output}] for every device."""
+    sd = _sd()
+    default_in, default_out = sd.default.device
+    return [{"index": i, "name": d["name"], "inputs": d["max_input_channels"],
+             "outputs": d["max_output_channels"], "default_input": i == default_in,
+             "default_output": i == default_out}
+            for i, d in enumerate(sd.query_devices())]
 
 
 def find_device(spec: str | int | None, kind: str) -> int | None:
@@ -43,44 +85,126 @@ def find_device(spec: str | int | None, kind: str) -> int | None:
     return int(matches[0])
 
 
+class Microphone:
+    """A 16 kHz mono int16 input stream; `read` hands out its chunks in order.
+
+    PortAudio converts the rate when the device cannot record at 16 kHz itself (ALSA's
+    plug and PulseAudio devices can). A stream that stops delivering raises SourceLost.
+    """
+
+    def __init__(self, device: str | int | None = None, chunk_seconds: float = 0.02) -> None:
+        sd = _sd()
+        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=500)
+        self._opened = time.monotonic()
+        self._last: float | None = None
+        self.dropped = 0
+        """Chunks dropped because nobody read them in time."""
+        try:
+            self._stream = sd.RawInputStream(
+                samplerate=RATE, channels=1, dtype="int16",
+                blocksize=round(chunk_seconds * RATE), device=find_device(device, "input"),
+                callback=self._callback)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as err:
+            raise DeviceError(f"cannot open the microphone: {err}. Check it is connected "
+                              "(see 'voice-coach devices'), or use --text to type") from err
+
+    def _callback(self, data: Any, _frames: int, _time: Any, _status: Any) -> None:
+        self._last = time.monotonic()
+        try:
+            self._chunks.put_nowait(bytes(data))
+        except queue.Full:
+            self.dropped += 1
+
+    def read(self, timeout: float) -> bytes | None:
+        try:
+            return self._chunks.get(timeout=timeout)
+        except queue.Empty:
+            pass
+        if _stalled(self._stream, self._opened, self._last):
+            raise SourceLost("the microphone stopped sending audio")
+        return None
+
+    def close(self) -> None:
+        _close(self._stream)
+
+
+def _close(stream: Any) -> None:
+    try:
+        stream.abort()
+        stream.close()
+    except Exception:  # a stream whose device is gone may fail to close; it is dropped
+        pass
+
+
 class Speaker:
     """Plays clips one after another on an output device; `stop()` cuts off at once."""
 
     def __init__(self, device: str | int | None = None, rate: int = 22050) -> None:
         sd = _sd()
         self.rate = rate
-        self._queue: deque[np.ndarray] = deque()
+        self._queue: deque[tuple[np.ndarray, bool]] = deque()
+        """(samples still to play, whether the clip has started)."""
         self._lock = threading.Lock()
+        self.onsets: deque[float] = deque(maxlen=1000)
+        """When each clip's first sample reached the device (monotonic time, est. latency)."""
+        self.cuts: deque[float] = deque(maxlen=1000)
+        """When `stop()` silenced a clip that was playing (monotonic time, est. latency)."""
+        self._opened = time.monotonic()
+        self._last: float | None = None
+        self._played: deque[tuple[float, float, float]] = deque(maxlen=2000)
+        """(start, end, mean square) of each block sent to the device, in monotonic time."""
         try:
             self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16",
                                            device=find_device(device, "output"),
                                            callback=self._callback, blocksize=1024)
             self._stream.start()
-        except sd.PortAudioError as err:
+        except (sd.PortAudioError, ValueError) as err:
             raise DeviceError(f"cannot open the speaker: {err}. Use --mute to print only, "
                               "or 'voice-coach simulate'") from err
 
     def _callback(self, outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+        now = time.monotonic()
+        self._last = now
         out = outdata[:, 0]
         filled = 0
         with self._lock:
             while filled < frames and self._queue:
-                head = self._queue[0]
+                head, started = self._queue[0]
+                if not started:
+                    self.onsets.append(now + self._latency + filled / self.rate)
                 take = min(frames - filled, len(head))
                 out[filled:filled + take] = head[:take]
                 filled += take
                 if take == len(head):
                     self._queue.popleft()
                 else:
-                    self._queue[0] = head[take:]
+                    self._queue[0] = (head[take:], True)
         out[filled:] = 0
+        start = now + self._latency
+        block = out.astype(np.float64)
+        self._played.append((start, start + frames / self.rate, float(np.mean(block * block))))
+
+    @property
+    def _latency(self) -> float:
+        try:
+            return float(self._stream.latency)
+        except Exception:  # before the stream exists (first callback races the constructor)
+            return 0.0
+
+    def power(self, start: float, end: float) -> float:
+        """Mean square of what reached the speaker between monotonic times start and end."""
+        blocks = [p for s, e, p in list(self._played) if e > start and s < end]
+        return float(np.mean(blocks)) if blocks else 0.0
 
     def play(self, clip: AudioClip) -> None:
         with self._lock:
-            self._queue.append(clip.resampled(self.rate).samples)
+            self._queue.append((clip.resampled(self.rate).samples, False))
 
     def stop(self) -> None:
         with self._lock:
+            if self._queue and self._queue[0][1]:
+                self.cuts.append(time.monotonic() + self._latency)
             self._queue.clear()
 
     @property
@@ -88,10 +212,11 @@ class Speaker:
         with self._lock:
             return bool(self._queue)
 
+    @property
+    def lost(self) -> bool:
+        """The stream stopped pulling audio: its device is gone."""
+        return _stalled(self._stream, self._opened, self._last)
+
     def close(self) -> None:
         self.stop()
-        try:
-            self._stream.stop()
-            self._stream.close()
-        except Exception:
-            pass
+        _close(self._stream)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dialogue.clock import Clock
-from .clip import AudioClip
+from .clip import RATE, AudioClip
 
 
 class TimelineSink:
@@ -21,6 +21,7 @@ class TimelineSink:
         self.origin = clock.now()
         self.pieces: list[tuple[float, AudioClip]] = []
         """(start seconds, clip) for everything played, cut clips already shortened."""
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def play(self, clip: AudioClip) -> None:
         self.pieces.append((self.clock.now() - self.origin, clip.resampled(self.rate)))
@@ -32,6 +33,37 @@ class TimelineSink:
         keep = max(0, round((self.clock.now() - self.origin - start) * self.rate))
         if keep < len(clip.samples):
             self.pieces[-1] = (start, AudioClip(clip.samples[:keep], clip.rate))
+
+    def span(self, start_seconds: float, samples: int) -> np.ndarray:
+        """What was playing from `start_seconds` (since the sink was made), at 16 kHz.
+
+        Lets a virtual microphone hear the coach's own voice (`ScheduledSource` leak).
+        """
+        out = np.zeros(samples, dtype=np.float64)
+        start = round(start_seconds * RATE)
+        for piece_start, clip in self.pieces:
+            offset = round(piece_start * RATE)
+            if offset >= start + samples:
+                continue
+            pcm = self._at_16k(clip)
+            lo, hi = max(start, offset), min(start + samples, offset + len(pcm))
+            if lo < hi:
+                out[lo - start:hi - start] += pcm[lo - offset:hi - offset]
+        return out
+
+    def power(self, start: float, end: float) -> float:
+        """Mean square of what was played between clock times `start` and `end`."""
+        n = max(1, round((end - start) * RATE))
+        x = self.span(start - self.origin, n)
+        return float(np.mean(x * x))
+
+    def _at_16k(self, clip: AudioClip) -> np.ndarray:
+        key = id(clip.samples)
+        cached = self._cache.get(key)
+        if cached is None or cached[0] is not clip.samples:
+            cached = (clip.samples, clip.resampled(RATE).samples.astype(np.float64))
+            self._cache[key] = cached
+        return cached[1]
 
     def render(self) -> AudioClip:
         """Everything played, mixed onto one track."""

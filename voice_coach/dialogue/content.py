@@ -23,6 +23,7 @@ MESSAGES: dict[str, set[str]] = {
     "hold_length_set": {"seconds"}, "no_hold_here": set(), "hold_range": {"min", "max"},
     "time_left": {"seconds"}, "time_left_paused": {"seconds"}, "paused_count": {"count"},
     "paused": set(), "resumed_count": set(), "resumed": set(), "waiting": set(),
+    "device_lost": {"device"}, "device_back": {"device"}, "internal_error": set(),
 }
 INFO = ("prevention", "see_doctor", "equipment")
 

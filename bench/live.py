@@ -1,0 +1,187 @@
+"""Live timing of the coach on virtual PulseAudio devices: answer latency, barge-in, count
+pacing and idle CPU. Prints a Markdown table.
+
+A private PulseAudio server provides a virtual microphone and speaker (tests/pulse.py);
+the coach runs in this process on them, exactly as `voice-coach` does, and user speech
+(espeak-ng) is played into the microphone with paplay. Times come from the speaker's own
+record of when each clip's first sample, and each cut, reached the device (monotonic
+clock, PortAudio's latency estimate added); the end of a user utterance is when paplay
+finished draining it, minus the clip's trailing silence.
+
+    python bench/live.py [--runs 20] [--hold 60] [--idle 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from pulse import PrivatePulse  # noqa: E402
+
+from voice_coach.app.coach import CoachData  # noqa: E402
+from voice_coach.app.echo import EchoGate  # noqa: E402
+from voice_coach.app.live import Devices, LiveCoach, run_live  # noqa: E402
+from voice_coach.app.voice import Voice  # noqa: E402
+from voice_coach.audio.clip import write_wav  # noqa: E402
+from voice_coach.audio.devices import Microphone, Speaker  # noqa: E402
+from voice_coach.dialogue import MonotonicClock  # noqa: E402
+from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
+from voice_coach.recognition.evaluate import synthesize  # noqa: E402
+from voice_coach.speech import Pyttsx3Synthesizer  # noqa: E402
+
+PAD = 0.5
+"""Trailing silence in each synthesized clip (evaluate.synthesize)."""
+
+
+class Bench:
+    def __init__(self, folder: Path) -> None:
+        self.pulse = PrivatePulse(folder)
+        self.pulse.start()
+        import os
+
+        os.environ.update({k: self.pulse.env[k] for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")})
+        data = CoachData.load()
+        recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+        self.speaker = Speaker()
+        self.voice = Voice(Pyttsx3Synthesizer(), None)
+        self.heard: list[tuple[float, str | None]] = []
+        self.counts: list[float] = []
+        """Monotonic times the dialogue said each count number."""
+        self.coach = LiveCoach(data, recognizer, self.voice, MonotonicClock(),
+                               gate=EchoGate(self.speaker.power),
+                               on_event=self._event)
+        self.wavs: dict[str, Path] = {}
+        for text in ("cramp help", "stop", "next step", "no", "ready"):
+            self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
+            write_wav(self.wavs[text], synthesize(text, "en", 175))
+        self._stop = threading.Event()
+        devices = Devices(Microphone, lambda: self.speaker, self.voice)
+        self.thread = threading.Thread(
+            target=run_live, args=(self.coach, devices, print),
+            kwargs={"should_stop": self._stop.is_set}, daemon=True)
+        self.thread.start()
+        time.sleep(2.0)  # the first microphone audio takes about a second
+
+    def _event(self, event) -> None:
+        if event.who == "user":
+            self.heard.append((time.monotonic(), event.intent))
+        elif event.kind == "count":
+            self.counts.append(time.monotonic())
+
+    def say(self, text: str) -> float:
+        """Play `text` into the microphone; returns when the speech in it ended."""
+        self.pulse.play(self.wavs[text])
+        return time.monotonic() - PAD
+
+    def wait(self, what: list[float], after: float, timeout: float = 6.0) -> float | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            later = [t for t in list(what) if t > after]
+            if later:
+                return later[0]
+            time.sleep(0.01)
+        return None
+
+    def quiet(self, seconds: float = 1.0) -> None:
+        while self.speaker.busy or self.coach.runner.speaking:
+            time.sleep(0.05)
+        time.sleep(seconds)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+        self.pulse.stop()
+
+
+def idle_cpu(bench: Bench, seconds: float) -> float:
+    start_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.monotonic()
+    time.sleep(seconds)
+    end_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    used = (end_cpu.ru_utime - start_cpu.ru_utime) + (end_cpu.ru_stime - start_cpu.ru_stime)
+    return used / (time.monotonic() - start)
+
+
+def answers_and_barge_in(bench: Bench, runs: int) -> tuple[list[float], list[float], int]:
+    latencies, barge_ins, missed = [], [], 0
+    for _ in range(runs):
+        end = bench.say("cramp help")
+        onset = bench.wait(bench.speaker.onsets, end - 0.2)
+        if onset is None or not bench.coach.manager.active:
+            missed += 1
+            bench.quiet()
+            continue
+        latencies.append(onset - end)
+        time.sleep(1.0)  # the coach is mid-sentence
+        end = bench.say("stop")
+        cut = bench.wait(bench.speaker.cuts, end - 0.2)
+        if cut is None or bench.coach.manager.active:
+            missed += 1
+        else:
+            barge_ins.append(cut - end)
+        bench.quiet()
+    return latencies, barge_ins, missed
+
+
+def count_pacing(bench: Bench, hold: int) -> np.ndarray:
+    bench.coach.manager.hold_seconds = hold
+    for text in ("cramp help", "next step", "no", "ready"):
+        bench.say(text)
+        time.sleep(1.5)
+    deadline = time.monotonic() + 30
+    while bench.coach.manager.state.phase != "counting" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(hold + 4)
+    played = list(bench.speaker.onsets)
+    onsets = [next((t for t in played if t >= said - 0.005), np.nan) for said in bench.counts]
+    onsets = np.array(onsets[:hold])
+    return onsets - (onsets[0] + np.arange(len(onsets)))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--hold", type=int, default=60)
+    parser.add_argument("--idle", type=float, default=60.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        bench = Bench(Path(tmp))
+        try:
+            print(f"idle listening for {args.idle:.0f} s ...", file=sys.stderr)
+            cpu = idle_cpu(bench, args.idle)
+            print(f"{args.runs} x (cramp help, stop) ...", file=sys.stderr)
+            latencies, barge_ins, missed = answers_and_barge_in(bench, args.runs)
+            print(f"a {args.hold} s hold ...", file=sys.stderr)
+            errors = count_pacing(bench, args.hold)
+        finally:
+            bench.close()
+
+    def ms(values: list[float] | np.ndarray, q: float) -> str:
+        return f"{np.percentile(values, q) * 1000:.0f} ms" if len(values) else "n/a"
+
+    print("| measure | median | 90th percentile | runs |")
+    print("|---|---|---|---|")
+    print(f"| end of utterance -> first sample of the answer | {ms(latencies, 50)} | "
+          f"{ms(latencies, 90)} | {len(latencies)} |")
+    print(f"| end of \"stop\" -> coach silenced (barge-in) | {ms(barge_ins, 50)} | "
+          f"{ms(barge_ins, 90)} | {len(barge_ins)} |")
+    print(f"| count onset error over a {args.hold} s hold | {ms(np.abs(errors), 50)} | "
+          f"{ms(np.abs(errors), 90)} | {len(errors)} counts; drift at the end "
+          f"{errors[-1] * 1000:+.0f} ms |" if len(errors) else "| count onsets | n/a | | |")
+    print(f"\nutterances not understood (out of {2 * args.runs}): {missed}")
+    print(f"CPU while idle-listening: {cpu:.1%} of one core")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

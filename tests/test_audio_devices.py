@@ -1,0 +1,184 @@
+"""The live coach on real (virtual) audio devices: a private PulseAudio server, speech
+played into its virtual microphone, the coach's speech recorded from its virtual speaker."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pulse import PrivatePulse
+
+from voice_coach.audio.clip import read_wav, write_wav
+from voice_coach.recognition.evaluate import synthesize
+
+pytestmark = pytest.mark.slow
+
+USER_VOICE = ("en", 175)
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
+    server = PrivatePulse(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+class Coach:
+    """`voice-coach` running live in a subprocess; its output lines, timestamped."""
+
+    def __init__(self, pulse: PrivatePulse, *args: str) -> None:
+        self.lines: list[tuple[float, str, str]] = []
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "voice_coach", "--engine", "pocketsphinx", *args],
+            env=pulse.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, bufsize=1)
+        for name, stream in (("out", self.proc.stdout), ("err", self.proc.stderr)):
+            threading.Thread(target=self._read, args=(name, stream), daemon=True).start()
+
+    def _read(self, name: str, stream) -> None:
+        for line in stream:
+            with self._lock:
+                self.lines.append((time.monotonic(), name, line.rstrip("\n")))
+
+    def text(self, since: float = 0.0) -> list[str]:
+        with self._lock:
+            return [line for t, _, line in self.lines if t >= since]
+
+    def wait_for(self, pattern: str, timeout: float, since: float = 0.0) -> float:
+        """Time the first line matching `pattern` (after `since`) appeared."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                for t, _, line in self.lines:
+                    if t >= since and regex.search(line):
+                        return t
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"no line matching {pattern!r} within {timeout} s; got:\n"
+                             + "\n".join(self.text()))
+
+    def counts(self, since: float = 0.0) -> list[tuple[float, int]]:
+        with self._lock:
+            return [(t, int(line)) for t, name, line in self.lines
+                    if name == "out" and t >= since and line.strip().isdigit()]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                return self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        return self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("speech")
+    out = {}
+    for text in ("cramp help", "next step", "no", "ready", "pause", "resume", "stop"):
+        path = folder / f"{text.replace(' ', '_')}.wav"
+        write_wav(path, synthesize(text, *USER_VOICE))
+        out[text] = path
+    return out
+
+
+def test_devices_lists_the_virtual_devices(pulse: PrivatePulse):
+    result = subprocess.run([sys.executable, "-m", "voice_coach", "devices"], env=pulse.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "[default input]" in result.stdout and "[default output]" in result.stdout
+
+
+def test_live_session_on_virtual_devices(pulse: PrivatePulse, speech: dict[str, Path],
+                                         tmp_path: Path):
+    recording = tmp_path / "speaker.wav"
+    recorder = pulse.record(recording)
+    coach = Coach(pulse)
+    try:
+        coach.wait_for(r"^Listening\.", 60)
+        time.sleep(2.0)  # PulseAudio takes about a second to start delivering audio
+        played = time.monotonic()
+        pulse.play(speech["cramp help"])
+        coach.wait_for(r'you: +"cramp help"', 10, since=played)
+        coach.wait_for(r"coach: This is general guidance", 2, since=played)
+
+        # Barge in: each answer interrupts the coach mid-sentence.
+        for said, answer in (("next step", "Step two"), ("no", "steady yourself"),
+                             ("ready", "Hold it there")):
+            time.sleep(1.0)
+            played = time.monotonic()
+            pulse.play(speech[said])
+            coach.wait_for(answer, 10, since=played)
+        coach.wait_for(r"^ +3$", 15)
+
+        played = time.monotonic()
+        pulse.play(speech["pause"])
+        paused = coach.wait_for(r"Paused at \d+", 10, since=played)
+        frozen_at = int(re.findall(r"Paused at (\d+)", "\n".join(coach.text(paused)))[0])
+        time.sleep(4.0)
+        assert coach.counts(since=paused) == [], "the count went on while paused"
+
+        played = time.monotonic()
+        pulse.play(speech["resume"])
+        coach.wait_for(r"Carrying on", 10, since=played)
+        coach.wait_for(rf"^ +{frozen_at + 1}$", 10, since=played)
+        time.sleep(3.2)
+        after = coach.counts(since=played)
+        assert [n for _, n in after] == list(range(frozen_at + 1, frozen_at + 1 + len(after)))
+        gaps = np.diff([t for t, _ in after])
+        assert len(gaps) >= 2 and np.all(np.abs(gaps - 1.0) < 0.25), gaps
+    finally:
+        code = coach.stop()
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    assert code == 0, "\n".join(coach.text())
+    assert "Bye." in coach.text()
+    assert "Traceback" not in "\n".join(coach.text())
+    heard = read_wav(recording)
+    loud = np.abs(heard.samples.astype(np.int32)) > 1000
+    assert loud.mean() > 0.05, "the coach's speech reached the virtual speaker"
+
+
+def test_losing_the_sound_server_pauses_and_recovers(pulse: PrivatePulse,
+                                                     speech: dict[str, Path]):
+    coach = Coach(pulse)
+    try:
+        coach.wait_for(r"^Listening\.", 60)
+        time.sleep(2.0)
+        pulse.play(speech["cramp help"])
+        coach.wait_for(r"coach: This is general guidance", 10)
+        time.sleep(1.0)
+        lost_at = time.monotonic()
+        pulse.kill()
+        coach.wait_for(r"stopped working; keeping your place", 10, since=lost_at)
+        time.sleep(2.0)
+        pulse.start()
+        back = coach.wait_for(r"is back", 20, since=lost_at)
+        # The coach hears again: "stop" ends the session. Said up to three times, as a user
+        # would if the first one is not understood (recognition is measured elsewhere).
+        for _ in range(3):
+            time.sleep(3.0)
+            pulse.play(speech["stop"])
+            if coach.proc.poll() is None and any("(session stopped)" in line
+                                                 for line in coach.text(back)):
+                break
+        coach.wait_for(r"\(session stopped\)", 5, since=back)
+    finally:
+        code = coach.stop()
+    out = "\n".join(coach.text())
+    assert code == 0, out
+    assert "Traceback" not in out
+    assert "I've lost the" in out

@@ -1,0 +1,193 @@
+"""The hands-free loop on a virtual microphone: real synthesized speech, the real
+PocketSphinx recognizer, the real dialogue and rendered coach speech, in virtual time."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from voice_coach.app.coach import CoachData
+from voice_coach.app.demo import ScriptedUser, run_scripted
+from voice_coach.app.echo import EchoGate
+from voice_coach.app.live import Devices, LiveCoach, run_live
+from voice_coach.app.runner import TranscriptEvent
+from voice_coach.app.script import parse_script
+from voice_coach.app.voice import Voice
+from voice_coach.audio.clip import RATE, AudioClip
+from voice_coach.audio.sinks import TimelineSink
+from voice_coach.audio.sources import ScheduledSource, SourceLost
+from voice_coach.dialogue import VirtualClock
+from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition.evaluate import noise, synthesize
+from voice_coach.speech import Pyttsx3Synthesizer
+
+user_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, "en-us", 160))
+
+
+@pytest.fixture(scope="module")
+def synth() -> Pyttsx3Synthesizer:
+    return Pyttsx3Synthesizer()
+
+
+@dataclass
+class Session:
+    coach: LiveCoach
+    mic: ScheduledSource
+    sink: TimelineSink
+    events: list[TranscriptEvent]
+
+    def said(self, who: str, kinds: tuple[str, ...] = ("say", "count", "utterance")
+             ) -> list[TranscriptEvent]:
+        return [e for e in self.events if e.who == who and e.kind in kinds]
+
+    def counts(self) -> list[TranscriptEvent]:
+        return [e for e in self.events if e.kind == "count"]
+
+
+def session(data: CoachData, synth: Pyttsx3Synthesizer, leak: float = 0.0) -> Session:
+    clock = VirtualClock()
+    sink = TimelineSink(clock)
+    events: list[TranscriptEvent] = []
+    recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+    coach = LiveCoach(data, recognizer, Voice(synth, sink), clock,
+                      gate=EchoGate(sink.power), on_event=events.append)
+    return Session(coach, ScheduledSource(clock, leak=sink, leak_gain=leak), sink, events)
+
+
+def run(s: Session, script: str, until: float | None = None) -> None:
+    run_scripted(s.coach, s.mic, ScriptedUser(parse_script(script), user_voice), until)
+
+
+def test_only_cramp_help_wakes_the_coach(coach_data: CoachData, synth):
+    s = session(coach_data, synth)
+    run(s, "@1 next step\n@4 stop\n@7 what can I say\n@10 cramp help", until=16)
+    user = s.said("user")
+    assert [e.intent for e in user] == ["cramp_help"]
+    assert user[0].t > 10
+    assert all(e.t >= user[0].t for e in s.said("coach"))
+    # Each was either rejected by the recognizer or heard and ignored for not being the wake
+    # phrase; none was answered.
+    assert all(e.kind == "idle" for e in s.coach.ignored)
+    assert s.coach.manager.active
+
+
+def test_noise_and_silence_do_not_wake_the_coach(coach_data: CoachData, synth):
+    s = session(coach_data, synth)
+    rng = np.random.default_rng(1)
+    for kind, at in (("white", 1.0), ("pink", 6.0)):
+        x = noise(kind, 3 * RATE, rng) * 1500
+        s.mic.say(AudioClip(x.astype(np.int16), RATE), at)
+    run(s, "", until=15)
+    assert s.events == []
+    assert not s.coach.manager.active
+
+
+def test_pause_freezes_the_count_and_resume_continues_it(coach_data: CoachData, synth):
+    s = session(coach_data, synth)
+    run(s, "cramp help\nnext step\nno\nready\n@60 pause\n@67 resume", until=85)
+    user = [(e.intent, e.t) for e in s.said("user")]
+    assert [i for i, _ in user] == ["cramp_help", "next", "no", "next", "pause", "resume"]
+    paused_at, resumed_at = user[4][1], user[5][1]
+    counts = s.counts()
+    numbers = [int(e.text) for e in counts]
+    assert numbers == list(range(1, len(numbers) + 1)), "no number skipped or repeated"
+    assert not [e for e in counts if paused_at < e.t < resumed_at], "counting while paused"
+    before = [e.t for e in counts if e.t < paused_at]
+    assert np.allclose(np.diff(before), 1.0, atol=0.021), "one number per second"
+    assert any(e.t > resumed_at for e in counts), "the count went on after resume"
+
+
+def test_stop_while_the_coach_talks_cuts_it_off(coach_data: CoachData, synth):
+    s = session(coach_data, synth, leak=0.03)  # earbuds: the coach's voice leaks a little
+    run(s, "@1 cramp help\n@9 stop", until=16)
+    assert [e.intent for e in s.said("user")] == ["cramp_help", "stop"]
+    stop_clip = user_voice("stop")
+    speech_end = 9 + (len(stop_clip.samples) / RATE) - 0.5  # clips carry 0.5 s of padding
+    heard_at = s.said("user")[-1].t
+    # The sentence playing when "stop" was heard ends there, cut short.
+    start, clip = max((p for p in s.sink.pieces if p[0] < heard_at), key=lambda p: p[0])
+    cut_at = start + clip.seconds
+    assert abs(cut_at - heard_at) < 0.01
+    assert speech_end < cut_at < speech_end + 1.0, "playback cut within a second"
+    assert s.coach.ignored == []
+    assert not s.coach.manager.active
+
+
+@pytest.mark.parametrize("leak", [0.03, 0.3])
+def test_the_coach_hearing_itself_gives_no_commands(coach_data: CoachData, synth, leak):
+    """Earbuds (-30 dB) and a loudspeaker (-10 dB): the coach's own voice in the microphone
+    must not be taken for commands, and the user is still heard when the coach waits."""
+    s = session(coach_data, synth, leak=leak)
+    run(s, "cramp help\nnext step\nno", until=40)
+    assert [e.intent for e in s.said("user")] == ["cramp_help", "next", "no"]
+    assert s.coach.manager.state.node is not None
+    assert "steady yourself" in " ".join(e.text for e in s.said("coach"))
+
+
+class _LosingSource:
+    """A virtual microphone that is lost at `lose_at` and comes back on reopening."""
+
+    def __init__(self, mic: ScheduledSource, lose_at: float) -> None:
+        self.mic, self.lose_at = mic, lose_at
+        self.opened = 0
+
+    def open(self) -> _LosingSource:
+        self.opened += 1
+        return self
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.opened == 1 and self.mic.clock.now() >= self.lose_at:
+            raise SourceLost("unplugged")
+        return self.mic.read(timeout)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_lost_microphone_pauses_the_count_and_the_session_resumes(coach_data, synth):
+    s = session(coach_data, synth)
+    run(s, "cramp help\nnext step\nno\nready", until=50)
+    assert s.coach.manager.state.phase == "counting"
+    said_before = s.coach.manager.state.hold.said  # type: ignore[union-attr]
+    source = _LosingSource(s.mic, lose_at=s.mic.clock.now() + 2)
+    notices: list[str] = []
+    waits: list[float] = []
+    devices = Devices(source.open, None, s.coach.runner.voice)
+    run_live(s.coach, devices, notices.append, wait=waits.append,
+             should_stop=lambda: s.mic.clock.now() > 60)
+    assert source.opened == 2
+    assert notices == ["the microphone stopped working; keeping your place and waiting for "
+                       "it (Ctrl-C to quit)", "the microphone is back"]
+    state = s.coach.manager.state
+    assert state.phase == "counting" and state.paused
+    assert said_before < state.hold.said < said_before + 4  # type: ignore[union-attr]
+    texts = [e.text for e in s.said("coach")]
+    assert "I've lost the microphone. I'm keeping your place." in texts
+    assert "The microphone is back. Say resume to carry on." in texts
+
+
+def test_echo_gate_learns_the_leak_and_lets_a_louder_voice_through():
+    played = {"power": 1e6}
+    gate = EchoGate(lambda start, end: played["power"])
+    rng = np.random.default_rng(0)
+
+    def chunk(rms: float) -> bytes:
+        return (rng.normal(0, rms, 320)).astype(np.int16).tobytes()
+
+    t = 0.0
+    for _ in range(50):  # the coach talks; the microphone hears it 30 dB down
+        out = gate.microphone(t, t + 0.02, chunk(31.6))
+        t += 0.02
+        assert out == bytes(640), "leak alone is replaced by silence"
+    assert gate.leak == pytest.approx(1e-3, rel=0.3)
+    assert gate.is_echo(0.0, t)
+    loud = chunk(300.0)  # the user, 20 dB above the leak
+    assert gate.microphone(t, t + 0.02, loud) == loud
+    assert not gate.is_echo(t, t + 0.02)
+    played["power"] = 0.0  # the coach is silent: nothing is echo
+    quiet = chunk(10.0)
+    assert gate.microphone(t, t + 0.02, quiet) == quiet
+    assert not gate.is_echo(t, t + 0.02)

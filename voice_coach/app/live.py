@@ -1,0 +1,215 @@
+"""The hands-free coach: microphone -> recognizer -> dialogue -> speech, in one loop.
+
+`LiveCoach` is the loop body and knows nothing of devices or real time: it takes audio
+chunks and a clock. `run_live` drives it from an audio source in real time and survives
+devices that vanish and come back. Tests drive `LiveCoach` with a `ScheduledSource` on a
+virtual clock, so wake-up, barge-in, echo and counting run without hardware.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..audio.clip import RATE
+from ..audio.sources import AudioSource, SourceLost
+from ..dialogue import Clock
+from ..recognition import Recognizer, Result
+from .coach import CoachData
+from .echo import EchoGate
+from .runner import SessionRunner, TranscriptEvent
+from .voice import Voice
+
+log = logging.getLogger(__name__)
+
+WAKE_INTENT = "cramp_help"
+"""While no session runs, only this intent is acted on; everything else is ignored."""
+SPEECH_LEAD_SECONDS = 0.4
+"""How long before its first partial result an utterance is taken to have started."""
+REPROMPT_SECONDS = 0.6
+"""Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
+the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
+counts, are ignored: a cough or a passer-by should not make it talk)."""
+
+
+class LiveCoach:
+    """Feeds audio to the recognizer and what it hears to the dialogue."""
+
+    def __init__(self, data: CoachData, recognizer: Recognizer, voice: Voice, clock: Clock,
+                 gate: EchoGate | None = None,
+                 on_event: Callable[[TranscriptEvent], None] = lambda e: None,
+                 on_status: Callable[[str], None] = lambda s: None) -> None:
+        self.data = data
+        self.recognizer = recognizer
+        self.clock = clock
+        self.matcher = data.matcher()
+        self.manager = data.manager(clock)
+        self.gate = gate or EchoGate()
+        self._on_event = on_event
+        self._on_status = on_status
+        self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
+        self._utterance_start: float | None = None
+        self.ignored: list[TranscriptEvent] = []
+        """What was heard and not acted on (idle speech, echo), for status and tests."""
+
+    # --- inputs --------------------------------------------------------------------------
+    def feed(self, chunk: bytes) -> None:
+        """One chunk of 16 kHz mono int16 audio, just recorded."""
+        now = self.clock.now()
+        chunk = self.gate.microphone(now - len(chunk) / 2 / RATE, now, chunk)
+        for result in self.recognizer.accept(chunk):
+            if result.final:
+                self._heard(result)
+            else:
+                if self._utterance_start is None:
+                    self._utterance_start = self.clock.now() - SPEECH_LEAD_SECONDS
+                self._on_status(f'hearing "{result.text}"' if result.text else "hearing ...")
+        self.tick()
+
+    def tick(self) -> None:
+        """Deliver what is due now: count numbers, ends of speech."""
+        self.runner.advance()
+
+    def flush(self) -> None:
+        """The audio stream ended: decide on whatever was being said."""
+        result = self.recognizer.finish()
+        if result is not None:
+            self._heard(result)
+        self.tick()
+
+    def device_lost(self, device: str) -> None:
+        """Keep the user's place: a running count is paused until they say resume."""
+        self.recognizer.finish()  # half an utterance cut off by the loss is not a command
+        self._utterance_start = None
+        if self.manager.active and not self.manager.state.paused:
+            self.runner.user(f"({device} lost)", "pause")
+        self.runner.announce(self.data.content.message("device_lost", device=device))
+
+    def device_back(self, device: str) -> None:
+        if self.manager.active:
+            self.runner.announce(self.data.content.message("device_back", device=device))
+
+    # --- queries -------------------------------------------------------------------------
+    def next_deadline(self) -> float | None:
+        return self.runner.next_deadline()
+
+    def status(self) -> str:
+        if self.runner.speaking:
+            state = self.manager.status()
+            return state if state.startswith("counting") else "speaking"
+        if not self.manager.active:
+            return 'listening for "cramp help"'
+        return f"listening ({self.manager.status()})"
+
+    # --- internals -----------------------------------------------------------------------
+    def _heard(self, result: Result) -> None:
+        now = self.clock.now()
+        start = self._utterance_start if self._utterance_start is not None else now - 1.0
+        self._utterance_start = None
+        if not result.text:
+            if (self.manager.active and self.runner.waiting_for_user()
+                    and now - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
+                    and not self.gate.is_echo(start, now)):
+                self.runner.user("(not understood)", None)
+            self._on_status(self.status())
+            return
+        match = self.matcher.match(result.text)
+        intent = match.intent if match else None
+        slots = dict(match.slots) if match else {}
+        t = now - self.runner.origin
+        if self.gate.is_echo(start, now):
+            self._ignore(TranscriptEvent(t, "user", result.text, "echo", intent, slots))
+            return
+        if not self.manager.active and intent != WAKE_INTENT:
+            self._ignore(TranscriptEvent(t, "user", result.text, "idle", intent, slots))
+            return
+        self.runner.user(result.text, intent, slots)
+        self._on_status(self.status())
+
+    def _ignore(self, event: TranscriptEvent) -> None:
+        self.ignored.append(event)
+        log.info("ignored (%s): %r", event.kind, event.text)
+        self._on_status(f'{self.status()}; ignored "{event.text}" ({event.kind})')
+
+    def _coach_event(self, event: TranscriptEvent) -> None:
+        self._on_event(event)
+        self._on_status(self.status())
+
+
+class Devices:
+    """Opens the microphone and the coach's audio output, and reopens them after a loss."""
+
+    def __init__(self, open_source: Callable[[], AudioSource],
+                 open_output: Callable[[], Any] | None, voice: Voice,
+                 reset: Callable[[], None] = lambda: None) -> None:
+        self._open_source = open_source
+        self._open_output = open_output
+        self._reset = reset
+        self.voice = voice
+        self.source: AudioSource | None = None
+
+    def open(self) -> None:
+        self.source = self._open_source()
+        if self._open_output is not None:
+            self.voice.out = self._open_output()
+
+    def output_lost(self) -> bool:
+        return bool(getattr(self.voice.out, "lost", False))
+
+    def close(self) -> None:
+        if self.source is not None:
+            self.source.close()
+            self.source = None
+        out, self.voice.out = self.voice.out, None
+        if out is not None and hasattr(out, "close"):
+            out.close()
+
+    def reopen(self, wait: Callable[[float], None], notice: Callable[[str], None],
+               retry_seconds: float = 2.0) -> None:
+        """Close everything, then try to open it again until that works."""
+        self.close()
+        while True:
+            try:
+                self._reset()
+                self.open()
+                return
+            except Exception as err:  # DeviceError, or PortAudio failing to restart
+                self.close()
+                notice(f"still waiting for the audio devices ({err})")
+                wait(retry_seconds)
+
+
+def run_live(coach: LiveCoach, devices: Devices, notice: Callable[[str], None],
+             wait: Callable[[float], None] = time.sleep,
+             should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Listen and coach until `should_stop()` or Ctrl-C (KeyboardInterrupt propagates)."""
+    devices.open()
+    coach.tick()
+    try:
+        while not should_stop():
+            deadline = coach.next_deadline()
+            timeout = 0.05
+            if deadline is not None:
+                timeout = min(timeout, max(0.0, deadline - coach.clock.now()))
+            assert devices.source is not None
+            try:
+                chunk = devices.source.read(timeout)
+                lost = "earbuds or speaker" if devices.output_lost() else None
+            except SourceLost:
+                lost = "microphone"
+                chunk = None
+            if chunk:
+                coach.feed(chunk)
+            else:
+                coach.tick()
+            if lost:
+                notice(f"the {lost} stopped working; keeping your place and waiting for it "
+                       "(Ctrl-C to quit)")
+                coach.device_lost(lost)
+                devices.reopen(wait, notice)
+                notice(f"the {lost} is back")
+                coach.device_back(lost)
+    finally:
+        devices.close()
