@@ -91,9 +91,20 @@ def build_parser() -> argparse.ArgumentParser:
     _common(rec)
     _engine_options(rec)
 
-    model = sub.add_parser("model", help="Vosk models: list what is installed")
+    model = sub.add_parser("model", help="Vosk models: list what is installed, download one")
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_sub.add_parser("list", help="installed models and where they are")
+    download = model_sub.add_parser(
+        "download", help="download a Vosk model into the user data directory",
+        description="The only command that uses the network. The archive is checked (size, "
+                    "zip CRCs, the files Vosk needs, and --sha256 if given) before it is "
+                    "installed.")
+    download.add_argument("name", nargs="?", metavar="NAME",
+                          help="model name (default: vosk-model-small-en-us-0.15)")
+    download.add_argument("--url", metavar="BASE",
+                          help="where models are served (default: alphacephei.com; NAME.zip "
+                               "is fetched from there)")
+    download.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive")
 
     devices = sub.add_parser("devices",
                              help="list the audio devices (for --input/--output-device)")
@@ -208,6 +219,17 @@ def cmd_recognize(args: argparse.Namespace) -> int:
 
 def cmd_model(args: argparse.Namespace) -> int:
     from .recognition.models import DEFAULT_MODEL, installed_models, search_dirs
+
+    if args.model_command == "download":
+        from .recognition.download import BASE_URL, download_model, progress_bar
+
+        name = args.name or DEFAULT_MODEL
+        print(f"downloading {name} from {args.url or BASE_URL} ...", file=sys.stderr)
+        path = download_model(name, base_url=args.url or BASE_URL, sha256=args.sha256,
+                              progress=progress_bar())
+        print(f"installed {name} in {path}; the coach uses it from now on "
+              f"(--engine auto)")
+        return 0
 
     models = installed_models()
     for path in models:
