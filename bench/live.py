@@ -39,6 +39,8 @@ from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
 from voice_coach.recognition.evaluate import synthesize  # noqa: E402
 from voice_coach.speech import Pyttsx3Synthesizer  # noqa: E402
 
+USER_VOICE = ("en-us", 160)
+"""espeak-ng voice of the user (one the calibration saw; recognition is measured elsewhere)."""
 PAD = 0.5
 """Trailing silence in each synthesized clip (evaluate.synthesize)."""
 
@@ -63,7 +65,7 @@ class Bench:
         self.wavs: dict[str, Path] = {}
         for text in ("cramp help", "stop", "next step", "no", "ready"):
             self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
-            write_wav(self.wavs[text], synthesize(text, "en", 175))
+            write_wav(self.wavs[text], synthesize(text, *USER_VOICE))
         self._stop = threading.Event()
         devices = Devices(Microphone, lambda: self.speaker, self.voice)
         self.thread = threading.Thread(

@@ -115,7 +115,8 @@ def main() -> int:
         run_scripted(coach, mic, user)
         completed += not coach.manager.active
         if n in (0, args.sessions - 1):
-            block(f"session {n + 1}", since, wall, max(1.0, clock.now() - start))
+            label = "session 1" if n == 0 else f"sessions 2-{args.sessions}"
+            block(label, since, wall, max(1.0, clock.now() - start))
             since, wall, start = clock.now(), time.perf_counter(), clock.now()
 
     print("| stage | RSS | median decode | real-time factor | utterances |")

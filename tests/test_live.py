@@ -4,6 +4,7 @@ PocketSphinx recognizer, the real dialogue and rendered coach speech, in virtual
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +17,10 @@ from voice_coach.app.live import Devices, LiveCoach, run_live
 from voice_coach.app.runner import TranscriptEvent
 from voice_coach.app.script import parse_script
 from voice_coach.app.voice import Voice
-from voice_coach.audio.clip import RATE, AudioClip
+from voice_coach.audio.clip import RATE, AudioClip, read_wav
 from voice_coach.audio.sinks import TimelineSink
 from voice_coach.audio.sources import ScheduledSource, SourceLost
+from voice_coach.cli import main
 from voice_coach.dialogue import VirtualClock
 from voice_coach.recognition import make_recognizer, phrase_list
 from voice_coach.recognition.evaluate import noise, synthesize
@@ -191,3 +193,15 @@ def test_echo_gate_learns_the_leak_and_lets_a_louder_voice_through():
     quiet = chunk(10.0)
     assert gate.microphone(t, t + 0.02, quiet) == quiet
     assert not gate.is_echo(t, t + 0.02)
+
+
+def test_demo_runs_a_whole_session_through_the_pipeline(tmp_path, capsys):
+    out = tmp_path / "demo.wav"
+    assert main(["demo", "--out", str(out), "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    heard = [e["intent"] for e in events if e["who"] == "user" and e["intent"]]
+    assert heard[:4] == ["cramp_help", "next", "no", "next"]
+    assert {"time_left", "pause", "resume", "equipment", "see_doctor"} <= set(heard)
+    assert events[-1]["text"] == "(session finished)"
+    audio = read_wav(out)
+    assert audio.seconds > events[-1]["t"] > 60

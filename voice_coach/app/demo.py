@@ -20,6 +20,8 @@ from .script import ScriptLine, parse_script
 
 REPLY_DELAY = 0.6
 """Seconds a scripted user waits after the coach stops before answering."""
+RETRIES = 2
+"""Times a scripted user says a line again after "sorry, I didn't catch that"."""
 SETTLE_SECONDS = 3.0
 """Audio kept running after the last line, so its answer is heard."""
 MAX_SECONDS = 2 * 3600.0
@@ -27,7 +29,7 @@ MAX_SECONDS = 2 * 3600.0
 DEMO_SCRIPT = """\
 # The canned demo: a runner with a cramp, hands-free.
 cramp help
-next
+next step
 # "can you sit down?"
 no
 ready
@@ -35,14 +37,14 @@ ready
 @62 pause
 @66 resume
 yes
-next
-next
+next step
+next step
 what do I need
-next
-next
+next step
+next step
 when should I see a doctor
-next
-next
+next step
+next step
 """
 
 
@@ -51,7 +53,8 @@ class ScriptedUser:
     """Says each script line into a virtual microphone at its time.
 
     A plain line is said REPLY_DELAY after the coach falls silent and waits; "@T" lines at
-    T seconds from the start, whatever the coach is doing (barge-in).
+    T seconds from the start, whatever the coach is doing (barge-in). Like a person, the
+    user says a plain line again (up to RETRIES times) when the coach did not catch it.
     """
 
     lines: Sequence[ScriptLine]
@@ -62,6 +65,8 @@ class ScriptedUser:
     def __post_init__(self) -> None:
         self._pending = deque(self.lines)
         self._waiting_since: float | None = None
+        self._last: tuple[ScriptLine, int, int] | None = None
+        """(last line said, retries used, how many utterances the coach had heard then)."""
 
     @property
     def done(self) -> bool:
@@ -69,7 +74,10 @@ class ScriptedUser:
 
     def step(self, coach: LiveCoach, mic: ScheduledSource) -> None:
         """Say the next line into `mic` if it is due."""
-        if not self._pending or mic.busy_until > coach.clock.now():
+        if mic.busy_until > coach.clock.now():
+            return
+        self._retry_if_not_caught(coach)
+        if not self._pending:
             return
         line, now = self._pending[0], coach.clock.now()
         waiting = coach.runner.waiting_for_user()
@@ -89,6 +97,17 @@ class ScriptedUser:
         self._waiting_since = None
         mic.say(self.voice(line.text), now)
         self.said.append((now, line.text))
+        retries = self._last[1] + 1 if self._last and self._last[0] is line else 0
+        self._last = (line, retries, len(coach.understood))
+
+    def _retry_if_not_caught(self, coach: LiveCoach) -> None:
+        if self._last is None:
+            return
+        line, retries, heard_before = self._last
+        heard = coach.understood[heard_before:]
+        if line.at is None and retries < RETRIES and heard and heard[0].intent is None:
+            self._pending.appendleft(line)
+            self._last = (line, retries, len(coach.understood))
 
 
 def run_scripted(coach: LiveCoach, mic: ScheduledSource, user: ScriptedUser,

@@ -51,6 +51,8 @@ class LiveCoach:
         self._on_status = on_status
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
         self._utterance_start: float | None = None
+        self.understood: list[TranscriptEvent] = []
+        """What the user said that was acted on (intent None: asked to say it again)."""
         self.ignored: list[TranscriptEvent] = []
         """What was heard and not acted on (idle speech, echo), for status and tests."""
 
@@ -134,6 +136,8 @@ class LiveCoach:
         self._on_status(f'{self.status()}; ignored "{event.text}" ({event.kind})')
 
     def _coach_event(self, event: TranscriptEvent) -> None:
+        if event.who == "user":
+            self.understood.append(event)
         self._on_event(event)
         self._on_status(self.status())
 
