@@ -137,9 +137,14 @@ def answers_and_barge_in(bench: Bench, runs: int) -> tuple[list[float], list[flo
 
 def count_pacing(bench: Bench, hold: int) -> np.ndarray:
     bench.coach.manager.hold_seconds = hold
-    for text in ("cramp help", "next step", "no", "ready"):
-        bench.say(text)
-        time.sleep(1.5)
+    for text, intent in (("cramp help", "cramp_help"), ("next step", "next"), ("no", "no"),
+                         ("ready", "next")):
+        for _ in range(3):  # said again if not understood, as a person would
+            before = len(bench.heard)
+            bench.say(text)
+            time.sleep(1.5)
+            if any(i == intent for _, i in bench.heard[before:]):
+                break
     deadline = time.monotonic() + 30
     while bench.coach.manager.state.phase != "counting" and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -147,6 +152,8 @@ def count_pacing(bench: Bench, hold: int) -> np.ndarray:
     played = list(bench.speaker.onsets)
     onsets = [next((t for t in played if t >= said - 0.005), np.nan) for said in bench.counts]
     onsets = np.array(onsets[:hold])
+    if not len(onsets):
+        raise SystemExit("the hold never started: the commands were not understood")
     return onsets - (onsets[0] + np.arange(len(onsets)))
 
 
@@ -163,6 +170,8 @@ def main() -> int:
             cpu = idle_cpu(bench, args.idle)
             print(f"{args.runs} x (cramp help, stop) ...", file=sys.stderr)
             latencies, barge_ins, missed = answers_and_barge_in(bench, args.runs)
+            print("answer latencies (ms):", [round(x * 1000) for x in latencies],
+                  file=sys.stderr)
             print(f"a {args.hold} s hold ...", file=sys.stderr)
             errors = count_pacing(bench, args.hold)
         finally:
