@@ -205,3 +205,18 @@ def test_demo_runs_a_whole_session_through_the_pipeline(tmp_path, capsys):
     assert events[-1]["text"] == "(session finished)"
     audio = read_wav(out)
     assert audio.seconds > events[-1]["t"] > 60
+
+
+def test_speech_too_loud_to_understand_gets_a_notice(coach_data: CoachData, synth):
+    s = session(coach_data, synth)
+    run(s, "@1 cramp help", until=20)
+    loud = user_voice("what do I need")
+    clipped = AudioClip((loud.samples.astype(np.int32) * 40).clip(-32768, 32767)
+                        .astype(np.int16), RATE)
+    s.mic.say(clipped, s.mic.clock.now() + 0.5)
+    s.mic.say(clipped, s.mic.clock.now() + 5.0)
+    run(s, "", until=35)
+    notices = [e for e in s.said("coach") if "microphone is overloaded" in e.text]
+    assert len(notices) == 1, "said once, not after every utterance"
+    assert notices[0].t > 20
+    assert [e.intent for e in s.said("user")] == ["cramp_help"], "no command taken from it"

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from ..audio.clip import RATE
 from ..audio.sources import AudioSource, SourceLost
@@ -28,6 +31,12 @@ WAKE_INTENT = "cramp_help"
 """While no session runs, only this intent is acted on; everything else is ignored."""
 SPEECH_LEAD_SECONDS = 0.4
 """How long before its first partial result an utterance is taken to have started."""
+CLIP_LEVEL = 32000
+"""Samples at or above this magnitude count as clipped."""
+CLIPPED_SHARE = 0.01
+"""An utterance with more clipped samples than this, not understood, was too loud."""
+TOO_LOUD_EVERY = 30.0
+"""Seconds between two "your microphone is too loud" notices."""
 REPROMPT_SECONDS = 0.6
 """Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
 the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
@@ -51,6 +60,9 @@ class LiveCoach:
         self._on_status = on_status
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
         self._utterance_start: float | None = None
+        self._levels: deque[tuple[float, int, int]] = deque(maxlen=1000)
+        """(end time, clipped samples, samples) of recent chunks, ~20 s."""
+        self._told_too_loud = float("-inf")
         self.understood: list[TranscriptEvent] = []
         """What the user said that was acted on (intent None: asked to say it again)."""
         self.ignored: list[TranscriptEvent] = []
@@ -60,6 +72,9 @@ class LiveCoach:
     def feed(self, chunk: bytes) -> None:
         """One chunk of 16 kHz mono int16 audio, just recorded."""
         now = self.clock.now()
+        samples = np.frombuffer(chunk, dtype=np.int16)
+        self._levels.append((now, int(np.count_nonzero(np.abs(samples.astype(np.int32))
+                                                          >= CLIP_LEVEL)), len(samples)))
         chunk = self.gate.microphone(now - len(chunk) / 2 / RATE, now, chunk)
         for result in self.recognizer.accept(chunk):
             if result.final:
@@ -111,6 +126,8 @@ class LiveCoach:
         start = self._utterance_start if self._utterance_start is not None else now - 1.0
         self._utterance_start = None
         if not result.text:
+            if self._too_loud(start, now):
+                return
             if (self.manager.active and self.runner.waiting_for_user()
                     and now - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
                     and not self.gate.is_echo(start, now)):
@@ -129,6 +146,17 @@ class LiveCoach:
             return
         self.runner.user(result.text, intent, slots)
         self._on_status(self.status())
+
+    def _too_loud(self, start: float, end: float) -> bool:
+        """Say so (now and then) when speech was not understood because it was clipped."""
+        spans = [(c, n) for t, c, n in self._levels if start <= t <= end]
+        clipped, total = sum(c for c, _ in spans), sum(n for _, n in spans)
+        if not total or clipped / total <= CLIPPED_SHARE:
+            return False
+        if end - self._told_too_loud >= TOO_LOUD_EVERY:
+            self._told_too_loud = end
+            self.runner.announce(self.data.content.message("too_loud"))
+        return True
 
     def _ignore(self, event: TranscriptEvent) -> None:
         self.ignored.append(event)

@@ -24,6 +24,7 @@ MESSAGES: dict[str, set[str]] = {
     "time_left": {"seconds"}, "time_left_paused": {"seconds"}, "paused_count": {"count"},
     "paused": set(), "resumed_count": set(), "resumed": set(), "waiting": set(),
     "device_lost": {"device"}, "device_back": {"device"}, "internal_error": set(),
+    "too_loud": set(),
 }
 INFO = ("prevention", "see_doctor", "equipment")
 
