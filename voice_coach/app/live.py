@@ -216,8 +216,11 @@ class Devices:
 def run_live(coach: LiveCoach, devices: Devices, notice: Callable[[str], None],
              wait: Callable[[float], None] = time.sleep,
              should_stop: Callable[[], bool] = lambda: False) -> None:
-    """Listen and coach until `should_stop()` or Ctrl-C (KeyboardInterrupt propagates)."""
-    devices.open()
+    """Listen and coach until `should_stop()` or Ctrl-C (KeyboardInterrupt propagates).
+
+    Opens the devices unless the caller already has."""
+    if devices.source is None:
+        devices.open()
     coach.tick()
     try:
         while not should_stop():

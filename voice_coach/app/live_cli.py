@@ -84,14 +84,13 @@ def run_live_command(args: argparse.Namespace, data: CoachData,
         open_source=lambda: Microphone(args.input_device),
         open_output=None if args.mute else (lambda: Speaker(args.output_device)),
         voice=voice, reset=reset_portaudio)
-    try:  # fail fast, before loading the recognizer, when there are no devices
-        devices.open()
-    except DeviceError as err:
-        raise DeviceError(NO_DEVICE_HELP.format(error=err)) from err
-    finally:
-        devices.close()
     choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
     print(choice.notice, file=sys.stderr)
+    try:  # opened once, here, so a missing device gives its own message; run_live uses them
+        devices.open()
+    except DeviceError as err:
+        devices.close()
+        raise DeviceError(NO_DEVICE_HELP.format(error=err)) from err
     coach = LiveCoach(data, choice.recognizer, voice, MonotonicClock(),
                       gate=EchoGate(played=lambda start, end: _played(voice, start, end)),
                       on_event=_print_event(status), on_status=status.show)

@@ -20,6 +20,8 @@ from .sources import SourceLost
 
 STALL_SECONDS = 2.0
 """A running stream whose callback has not run for this long has lost its device."""
+PLAYED_HISTORY_SECONDS = 40.0
+"""How far back the speaker remembers what it played (the echo gate looks back 30 s)."""
 START_SECONDS = 5.0
 """A new stream may take this long to deliver its first block (PulseAudio takes ~1 s)."""
 
@@ -152,7 +154,8 @@ class Speaker:
         """When `stop()` silenced a clip that was playing (monotonic time, est. latency)."""
         self._opened = time.monotonic()
         self._last: float | None = None
-        self._played: deque[tuple[float, float, float]] = deque(maxlen=2000)
+        self._played: deque[tuple[float, float, float]] = deque(
+            maxlen=round(PLAYED_HISTORY_SECONDS * rate / 1024))
         """(start, end, mean square) of each block sent to the device, in monotonic time."""
         try:
             self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16",
@@ -194,7 +197,12 @@ class Speaker:
 
     def power(self, start: float, end: float) -> float:
         """Mean square of what reached the speaker between monotonic times start and end."""
-        blocks = [p for s, e, p in list(self._played) if e > start and s < end]
+        blocks = []
+        for s, e, p in reversed(list(self._played)):  # a copy: the callback appends
+            if e <= start:
+                break
+            if s < end:
+                blocks.append(p)
         return float(np.mean(blocks)) if blocks else 0.0
 
     def play(self, clip: AudioClip) -> None:
