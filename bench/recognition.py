@@ -7,8 +7,8 @@ Speech is synthesized with espeak-ng from the sentence test files (tests/sentenc
 every positive sentence without digits is spoken by each voice; the no-match sentences,
 the out-of-domain list (running chatter, weather, music, calls) and noise-only clips
 measure false accepts. Conditions: clean, and white/pink/babble noise at 10 and 5 dB SNR.
-The default voices are those the rejection threshold was calibrated on (bench/calibrate.py);
-`--voices en-gb-x-rp` measures the held-out one. Prints a Markdown table.
+The default voices are the held-out ones, which bench/calibrate.py never hears;
+`--voices en-us en` measures calibration voices instead. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from voice_coach.app.coach import CoachData  # noqa: E402
 from voice_coach.audio.clip import RATE, AudioClip  # noqa: E402
 from voice_coach.recognition import make_recognizer, phrase_list, recognize_clip  # noqa: E402
 from voice_coach.recognition.evaluate import (  # noqa: E402
+    HELD_OUT_VOICES,
     VOICES,
     add_noise,
     labelled_sentences,
@@ -44,9 +45,9 @@ def main() -> int:
     parser.add_argument("--engine", default="pocketsphinx")
     parser.add_argument("--model")
     parser.add_argument("--voices", nargs="*", metavar="VOICE",
-                        default=[v for v, _ in VOICES[:-1]],
-                        help="espeak-ng voices (default: the calibration voices; "
-                             f"{VOICES[-1][0]} is held out from calibration)")
+                        default=[v for v, _ in HELD_OUT_VOICES],
+                        help="espeak-ng voices (default: those held out from calibration: "
+                             f"{', '.join(v for v, _ in HELD_OUT_VOICES)})")
     parser.add_argument("--conditions", nargs="*", metavar="NAME",
                         help="only these conditions (e.g. clean 'pink 10 dB')")
     args = parser.parse_args()

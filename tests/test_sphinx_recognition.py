@@ -14,11 +14,11 @@ from voice_coach.app.heard import understand_clip
 from voice_coach.audio.clip import AudioClip, write_wav
 from voice_coach.cli import main
 from voice_coach.recognition import jsgf, make_recognizer, phrase_list, recognize_clip
-from voice_coach.recognition.evaluate import VOICES, labelled_sentences, synthesize
+from voice_coach.recognition.evaluate import HELD_OUT_VOICES, labelled_sentences, synthesize
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
-ACCURACY_FLOOR = 0.85  # measured: 88.0%
-FALSE_ACCEPT_CEILING = 0.20  # measured: 17.3%
+ACCURACY_FLOOR = 0.90  # measured: 92.6% (issue 3 asks for 97%)
+FALSE_ACCEPT_CEILING = 0.10  # measured: 4.8% (issue 3's target: below 10%)
 
 
 @pytest.fixture(scope="module")
@@ -76,26 +76,25 @@ def test_key_commands_are_understood(sphinx, data: CoachData, text, intent, slot
     assert (heard.intent, heard.slots) == (intent, slots)
 
 
-HELD_OUT = VOICES[-1]
-"""The voice bench/calibrate.py did not see: accuracy here is not flattered by calibration."""
-
-
 @pytest.mark.slow
-def test_accuracy_and_false_accepts_on_a_held_out_voice(sphinx, data: CoachData):
-    """Every sentence test and out-of-domain sentence, spoken by the held-out voice.
+def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
+    """Every sentence test and out-of-domain sentence, spoken by the voices (and speeds)
+    bench/calibrate.py never hears, whose sentences it never uses either.
 
-    bench/recognition.py measures the same on every voice and in noise (figures in the
-    README). Issue 3 asks for >= 97% accuracy and < 10% false accepts; the floors below
-    guard what the calibrated engine reaches today so it cannot silently get worse.
+    bench/recognition.py measures the same in noise (figures in the README). Issue 3 asks
+    for >= 97% accuracy and < 10% false accepts; the floor below guards what the engine
+    reaches today so it cannot silently get worse.
     """
     positive, negative = labelled_sentences(SENTENCES)
     matcher = data.matcher()
-    voice, rate = HELD_OUT
-    correct = sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
-                  == intent for text, intent in positive)
-    accepted = sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
-                   is not None for text in negative)
-    accuracy, false_accepts = correct / len(positive), accepted / len(negative)
+    correct = accepted = 0
+    for voice, rate in HELD_OUT_VOICES:
+        correct += sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
+                       == intent for text, intent in positive)
+        accepted += sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
+                        is not None for text in negative)
+    accuracy = correct / (len(positive) * len(HELD_OUT_VOICES))
+    false_accepts = accepted / (len(negative) * len(HELD_OUT_VOICES))
     print(f"accuracy {accuracy:.1%}, false accepts {false_accepts:.1%}")
     assert len(negative) >= 30
     assert accuracy >= ACCURACY_FLOOR

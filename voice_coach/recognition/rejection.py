@@ -1,12 +1,20 @@
 """Telling a real command from speech that only sounds like one, for PocketSphinx.
 
 A grammar decoder always finds its nearest phrase. Each utterance is therefore also
-decoded with a free phone loop, which can match any speech, and two measures compare them:
+decoded with a free phone loop, which can match any speech, and these measures compare
+them, or check the grammar's path against the audio:
 
 - `margin`: per-frame log ratio of the grammar path's score to the phone loop's. Speech
   that is one of the phrases fits the grammar almost as well as the loop.
+- `word_margin`: the same for the phrase's worst-fitting word ("what is my pace" heard as
+  "what do I carry": "carry" fits badly even where the rest fits).
 - `distance`: edit distance between the loop's phones and the phrase's dictionary phones,
   per phone of the phrase.
+- `unexplained`: the share of the utterance's loud frames that the grammar's path gives
+  to silence or noise instead of a word: "skip this song" decoded as "skip this" leaves
+  "song" unexplained.
+- `unsupported`: the share of the frames inside the phrase's words that are quiet: words
+  laid over silence or faint background.
 
 A logistic model over these (and the phrase's length) gives a score; below a threshold the
 utterance is rejected. Weights and threshold are fitted on synthesized speech by
@@ -18,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar, NamedTuple
 
 import numpy as np
 import yaml
@@ -52,15 +61,90 @@ def phone_distance(loop: str, expected: Sequence[str]) -> float:
     return row[len(expected)] / max(1, len(expected))
 
 
+FRAME = 160
+"""Samples per decoder frame (10 ms at 16 kHz)."""
+LOUD_DB = 20.0
+"""Frames within this many dB of the utterance's loudest count as loud."""
+
+
+class Segment(NamedTuple):
+    """One word (or phone) of a decoder's best path."""
+
+    word: str
+    start: int
+    end: int
+    """First and last frame."""
+    log_score: float
+    """Acoustic log-likelihood."""
+
+    @property
+    def is_word(self) -> bool:
+        """False for silence and noise ("<sil>", "<s>", "</s>", "[NOISE]", "+NSN+" ...)."""
+        return not (self.word.startswith(("<", "[", "+", "(")) or self.word in NOT_PHONES)
+
+
+def _loud_and_spoken(audio: bytes, words: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
+    """Per decoder frame of `audio` (16 kHz int16): is it loud, is it inside a word."""
+    x = np.frombuffer(audio, dtype=np.int16).astype(np.float64)
+    n = len(x) // FRAME
+    # Variance, not mean square: a DC offset must not make silence loud.
+    energy = 10 * np.log10(np.var(x[:n * FRAME].reshape(n, FRAME), axis=1) + 1.0)
+    loud = energy > (energy.max() if n else 0.0) - LOUD_DB
+    spoken = np.zeros(n, dtype=bool)
+    for seg in words:
+        if seg.is_word:
+            spoken[max(0, seg.start):min(n, seg.end + 1)] = True
+    return loud, spoken
+
+
+def unexplained(audio: bytes, words: Sequence[Segment]) -> float:
+    """Share of the loud frames of `audio` that fall in none of `words`."""
+    loud, spoken = _loud_and_spoken(audio, words)
+    return float(np.sum(loud & ~spoken) / max(1, np.sum(loud)))
+
+
+def unsupported(audio: bytes, words: Sequence[Segment]) -> float:
+    """Share of the frames inside `words` that are quiet: words laid over silence or faint
+    background (the coach's own voice leaking in after "stop" decoded as "start the
+    count")."""
+    loud, spoken = _loud_and_spoken(audio, words)
+    return float(np.sum(spoken & ~loud) / max(1, np.sum(spoken)))
+
+
+def word_margin(words: Sequence[Segment], loop: Sequence[Segment]) -> float:
+    """The lowest per-frame log ratio (x 1e4, as `margin`) of a word's score to the phone
+    loop's over the same frames: one word that does not fit ("what is my pace" heard as
+    "what do I carry") shows here even when the rest of the phrase fits well."""
+    lowest = 100.0
+    for seg in words:
+        if not seg.is_word or seg.end < seg.start:
+            continue
+        frames = seg.end - seg.start + 1
+        rival = 0.0
+        for other in loop:
+            overlap = min(seg.end, other.end) - max(seg.start, other.start) + 1
+            if overlap > 0:
+                rival += other.log_score * overlap / (other.end - other.start + 1)
+        lowest = min(lowest, (seg.log_score - rival) / frames * 1e4)
+    return float(np.clip(lowest, -100.0, 100.0))
+
+
 @dataclass(frozen=True)
 class Features:
     margin: float
     distance: float
     phones: int
+    unexplained: float = 0.0
+    word_margin: float = 0.0
+    unsupported: float = 0.0
+
+    DESCRIPTION: ClassVar[str] = ("1, margin/10, phone distance, phones/10, unexplained, "
+                                  "word margin/20, unsupported (recognition/rejection.py)")
 
     def vector(self) -> np.ndarray:
         return np.array([1.0, np.clip(self.margin, -20, 20) / 10, min(self.distance, 2.0),
-                         self.phones / 10])
+                         self.phones / 10, self.unexplained,
+                         np.clip(self.word_margin, -100, 100) / 20, self.unsupported])
 
 
 @dataclass(frozen=True)
@@ -97,7 +181,10 @@ def load(path: Path = CALIBRATION) -> RejectionModel | None:
     try:
         with open(path, encoding="utf-8") as f:
             doc = yaml.safe_load(f)
-        return RejectionModel(tuple(float(w) for w in doc["weights"]),
-                              float(doc["threshold"]))
+        weights = tuple(float(w) for w in doc["weights"])
+        threshold = float(doc["threshold"])
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return None
+    if len(weights) != len(Features(0.0, 0.0, 0).vector()):
+        return None  # written for other features: recalibrate
+    return RejectionModel(weights, threshold)

@@ -13,7 +13,7 @@ import numpy as np
 from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
-from .rejection import Features, RejectionModel
+from .rejection import Features, RejectionModel, Segment
 
 # PocketSphinx's features break down on exact digital silence (synthesized speech, muted
 # microphones): a noise floor at about -60 dBFS, far below any real microphone's, fixes that.
@@ -21,8 +21,10 @@ log = logging.getLogger(__name__)
 
 _NOISE_FLOOR = 30.0
 _TAIL_FRAMES = 10
-_NBEST = 10
 """Frames of noise floor added after each utterance (see `_end`)."""
+_NBEST = 10
+_BEAM = 1e-70
+_WORD_BEAM = 1e-50
 
 
 def _model_dir() -> Path:
@@ -67,7 +69,8 @@ class PocketSphinxRecognizer:
         try:
             self._decoder = pocketsphinx.Decoder(
                 hmm=os.fspath(model / "en-us"), dict=os.fspath(model / "cmudict-en-us.dict"),
-                lm=None, cmn="batch", loglevel="FATAL")
+                lm=None, cmn="batch", bestpath=False, beam=_BEAM, pbeam=_BEAM,
+                wbeam=_WORD_BEAM, loglevel="FATAL")
             self._decoder.add_jsgf_string("grammar", jsgf(usable))
             self._decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
             self._decoder.activate_search("grammar")
@@ -124,7 +127,7 @@ class PocketSphinxRecognizer:
         audio = b"".join(self._speech) + self._floor(bytes(self._frame * _TAIL_FRAMES))
         self._speech.clear()
         self._in_utt = False
-        hyp = self._decode("grammar", audio)
+        hyp, words = self._decode("grammar", audio)
         frames = self._decoder.n_frames()
         self.last_features = None
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
@@ -135,12 +138,15 @@ class PocketSphinxRecognizer:
                         if h is not None and h.hypstr in self._phrases), None)
         if hyp is None:
             return Result("", 0.0, final=True)
-        loop = self._decode("phones", audio)
+        loop, phones = self._decode("phones", audio)
         expected = self._phones(hyp.hypstr)
         features = self.last_features = Features(
             margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
             distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
-            phones=len(expected))
+            phones=len(expected),
+            unexplained=rejection.unexplained(audio, words),
+            word_margin=rejection.word_margin(words, phones),
+            unsupported=rejection.unsupported(audio, words))
         if self.rejection is None:
             return Result(hyp.hypstr, 1.0, final=True)
         if not self.rejection.accepts(features):
@@ -155,14 +161,20 @@ class PocketSphinxRecognizer:
             phones += self._phones_of[word]
         return phones
 
-    def _decode(self, search: str, audio: bytes) -> Any:
+    def _decode(self, search: str, audio: bytes) -> tuple[Any, list[Segment]]:
+        """The best hypothesis (None if there is none) and its path, word by word."""
         self._decoder.activate_search(search)
         self._decoder.start_utt()
         self._decoder.process_raw(audio, full_utt=True)
         self._decoder.end_utt()
         hyp = self._decoder.hyp()
+        # The Python API hands out scores as logmath.exp(score); their log is proportional
+        # to the log-likelihood, which is all the rejection measures need.
+        path = [Segment(seg.word, seg.start_frame, seg.end_frame,
+                        float(np.log(max(seg.ascore, 1e-300))))
+                for seg in self._decoder.seg() or ()]
         self._decoder.activate_search("grammar")
-        return hyp
+        return hyp, path
 
     def finish(self) -> Result | None:
         tail, self._pending = self._pending, b""
