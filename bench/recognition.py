@@ -19,25 +19,20 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.audio.clip import RATE, AudioClip  # noqa: E402
+from voice_coach.audio.clip import AudioClip  # noqa: E402
 from voice_coach.recognition import make_recognizer, phrase_list, recognize_clip  # noqa: E402
 from voice_coach.recognition.evaluate import (  # noqa: E402
+    CONDITIONS,
     HELD_OUT_VOICES,
     VOICES,
-    add_noise,
+    Conditions,
     labelled_sentences,
-    noise,
     synthesize,
 )
-
-CONDITIONS = [("clean", None, None)] + [(f"{k} {snr} dB", k, snr)
-                                        for k in ("white", "pink", "babble") for snr in (10, 5)]
 
 
 def main() -> int:
@@ -62,16 +57,8 @@ def main() -> int:
           file=sys.stderr)
     pos = [(synthesize(s, v, r), want) for v, r in voices for s, want in positive]
     neg = [synthesize(s, v, r) for v, r in voices for s in negative]
-    babble_pool = [c for c, _ in pos[:40]]
-    rng = np.random.default_rng(1)
-
-    def babble() -> AudioClip:
-        return babble_pool[int(rng.integers(len(babble_pool)))]
-
-    noise_only = [AudioClip(np.zeros(2 * RATE, np.int16), RATE)] + [
-        AudioClip((noise(k, 2 * RATE, np.random.default_rng(i), babble) * 3000)
-                  .astype(np.int16), RATE)
-        for i, k in enumerate(["white", "pink", "babble"] * 4)]
+    conditions = Conditions([c for c, _ in pos[:40]])
+    noise_only = conditions.noise_only()
 
     def intent(clip: AudioClip) -> str | None:
         result = recognize_clip(recognizer, clip)
@@ -89,9 +76,7 @@ def main() -> int:
             continue
         def prep(clip: AudioClip, i: int, kind: str | None = kind,
                  snr: float | None = snr) -> AudioClip:
-            if kind is None or snr is None:
-                return clip
-            return add_noise(clip, kind, snr, seed=i, babble=babble)
+            return conditions.apply(clip, kind, snr, seed=i)
 
         audio_seconds = 0.0
         start = time.process_time()

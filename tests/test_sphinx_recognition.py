@@ -14,11 +14,17 @@ from voice_coach.app.heard import understand_clip
 from voice_coach.audio.clip import AudioClip, write_wav
 from voice_coach.cli import main
 from voice_coach.recognition import jsgf, make_recognizer, phrase_list, recognize_clip
-from voice_coach.recognition.evaluate import HELD_OUT_VOICES, labelled_sentences, synthesize
+from voice_coach.recognition.evaluate import (
+    CONDITIONS,
+    HELD_OUT_VOICES,
+    Conditions,
+    labelled_sentences,
+    synthesize,
+)
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
 ACCURACY_FLOOR = 0.90  # measured: 92.6% (issue 3 asks for 97%)
-FALSE_ACCEPT_CEILING = 0.10  # measured: 4.8% (issue 3's target: below 10%)
+FALSE_ACCEPT_CEILING = 0.10  # measured: 3.8% (issue 3's target: below 10%)
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +105,34 @@ def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
     assert len(negative) >= 30
     assert accuracy >= ACCURACY_FLOOR
     assert false_accepts <= FALSE_ACCEPT_CEILING
+
+
+NOISY_FLOORS = {"white 10 dB": 0.58, "white 5 dB": 0.26, "pink 10 dB": 0.65, "pink 5 dB": 0.43}
+"""Measured: 63.9%, 31.9%, 70.8%, 48.6%. Babble (four other people saying commands at once)
+is measured too, 1.4% and 0%: the recognizer rejects what it hears, it has no floor."""
+
+
+@pytest.mark.slow
+def test_accuracy_in_noise_and_noise_only_clips(sphinx, data: CoachData):
+    """Every third sentence test, spoken by the held-out voices, with white, pink and
+    babble noise at 10 and 5 dB SNR (bench/recognition.py runs every sentence; figures in
+    the README), and clips of noise alone, which must not be taken for commands."""
+    positive, _ = labelled_sentences(SENTENCES)
+    matcher = data.matcher()
+    clips = [(synthesize(text, voice, rate), intent) for voice, rate in HELD_OUT_VOICES
+             for text, intent in positive]
+    conditions = Conditions([clip for clip, _ in clips[:40]])
+    accuracy = {}
+    for name, kind, snr in CONDITIONS[1:]:
+        correct = sum(understand_clip(sphinx, matcher, conditions.apply(clip, kind, snr, i))
+                      .intent == intent for i, (clip, intent) in enumerate(clips[::3]))
+        accuracy[name] = correct / len(clips[::3])
+    print(", ".join(f"{name} {rate:.1%}" for name, rate in accuracy.items()))
+    for name, floor in NOISY_FLOORS.items():
+        assert accuracy[name] >= floor, name
+    noise_only = conditions.noise_only()
+    accepted = [understand_clip(sphinx, matcher, clip).intent for clip in noise_only]
+    assert sum(a is not None for a in accepted) / len(noise_only) < 0.10, accepted
 
 
 def test_recognize_command_json_with_per_file_errors(tmp_path: Path,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,6 +93,41 @@ def add_noise(clip: AudioClip, kind: str, snr_db: float, seed: int = 0,
     power = float(np.mean(speech**2)) if speech.size else 1.0
     n = noise(kind, len(x), rng, babble) * np.sqrt(power / 10 ** (snr_db / 10))
     return AudioClip(np.clip(x + n, -32768, 32767).astype(np.int16), clip.rate)
+
+
+CONDITIONS: tuple[tuple[str, str | None, float | None], ...] = (
+    ("clean", None, None),
+    *((f"{kind} {snr} dB", kind, float(snr)) for kind in ("white", "pink", "babble")
+      for snr in (10, 5)))
+"""(name, noise kind or None, SNR in dB or None) the recognition figures are measured in."""
+
+
+class Conditions:
+    """Puts a clip into one of CONDITIONS. Babble is other speakers: `talk` clips (other
+    sentences) mixed at random offsets."""
+
+    def __init__(self, talk: Sequence[AudioClip], seed: int = 1) -> None:
+        if not talk:
+            raise ValueError("babble needs some speech")
+        self._talk = list(talk)
+        self._rng = np.random.default_rng(seed)
+
+    def babble(self) -> AudioClip:
+        return self._talk[int(self._rng.integers(len(self._talk)))]
+
+    def apply(self, clip: AudioClip, kind: str | None, snr: float | None, seed: int
+              ) -> AudioClip:
+        if kind is None or snr is None:
+            return clip
+        return add_noise(clip, kind, snr, seed=seed, babble=self.babble)
+
+    def noise_only(self, seconds: float = 2.0, level: float = 3000.0) -> list[AudioClip]:
+        """Silence, and white, pink and babble noise with no speech (4 of each)."""
+        n = int(seconds * RATE)
+        return [AudioClip(np.zeros(n, np.int16), RATE)] + [
+            AudioClip((noise(kind, n, np.random.default_rng(i), self.babble) * level)
+                      .astype(np.int16), RATE)
+            for i, kind in enumerate(["white", "pink", "babble"] * 4)]
 
 
 @dataclass

@@ -64,7 +64,9 @@ def phone_distance(loop: str, expected: Sequence[str]) -> float:
 FRAME = 160
 """Samples per decoder frame (10 ms at 16 kHz)."""
 LOUD_DB = 20.0
-"""Frames within this many dB of the utterance's loudest count as loud."""
+"""Frames within this many dB of the utterance's loudest count as loud ..."""
+ABOVE_NOISE_DB = 10.0
+"""... if they are also this far above its background (its quietest tenth of frames)."""
 
 
 class Segment(NamedTuple):
@@ -84,12 +86,16 @@ class Segment(NamedTuple):
 
 
 def _loud_and_spoken(audio: bytes, words: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
-    """Per decoder frame of `audio` (16 kHz int16): is it loud, is it inside a word."""
+    """Per decoder frame of `audio` (16 kHz int16, the utterance as the endpointer cut it,
+    with some background before and after): is it loud, is it inside a word."""
     x = np.frombuffer(audio, dtype=np.int16).astype(np.float64)
     n = len(x) // FRAME
     # Variance, not mean square: a DC offset must not make silence loud.
     energy = 10 * np.log10(np.var(x[:n * FRAME].reshape(n, FRAME), axis=1) + 1.0)
-    loud = energy > (energy.max() if n else 0.0) - LOUD_DB
+    if n == 0:
+        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    loud = energy > max(energy.max() - LOUD_DB,
+                        float(np.percentile(energy, 10)) + ABOVE_NOISE_DB)
     spoken = np.zeros(n, dtype=bool)
     for seg in words:
         if seg.is_word:

@@ -124,7 +124,8 @@ class PocketSphinxRecognizer:
         # on the utterance itself ("batch"), instead of being carried over from earlier
         # audio, which made short commands after long silences fail. The endpointer cuts
         # close to the last phone, so some silence is added for the search to end in.
-        audio = b"".join(self._speech) + self._floor(bytes(self._frame * _TAIL_FRAMES))
+        speech = b"".join(self._speech)
+        audio = speech + self._floor(bytes(self._frame * _TAIL_FRAMES))
         self._speech.clear()
         self._in_utt = False
         hyp, words = self._decode("grammar", audio)
@@ -144,9 +145,9 @@ class PocketSphinxRecognizer:
             margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
             distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
             phones=len(expected),
-            unexplained=rejection.unexplained(audio, words),
+            unexplained=rejection.unexplained(speech, words),
             word_margin=rejection.word_margin(words, phones),
-            unsupported=rejection.unsupported(audio, words))
+            unsupported=rejection.unsupported(speech, words))
         if self.rejection is None:
             return Result(hyp.hypstr, 1.0, final=True)
         if not self.rejection.accepts(features):
