@@ -41,12 +41,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.audio.clip import RATE, AudioClip  # noqa: E402
+from voice_coach.audio.clip import AudioClip  # noqa: E402
 from voice_coach.recognition import phrase_list, recognize_clip  # noqa: E402
 from voice_coach.recognition.evaluate import (  # noqa: E402
     CALIBRATION_VOICES,
     Conditions,
-    noise,
     synthesize,
 )
 from voice_coach.recognition.rejection import (  # noqa: E402
@@ -89,49 +88,52 @@ def speech(data: CoachData) -> list[tuple[str, str | None]]:
     return commands + [(s, None) for s in others]
 
 
+class _Decoder:
+    """PocketSphinx with rejection off, and the intent matcher, in one worker process."""
+
+    def __init__(self) -> None:
+        self.data = CoachData.load()
+        self._matcher = self.data.matcher()
+        self._recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
+                                                  calibrated=False)
+
+    def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:
+        result = recognize_clip(self._recognizer, audio)
+        match = self._matcher.match(result.text) if result.text else None
+        got = match.intent if match else None
+        ok = got == want if want is not None else got is not None
+        return (want is not None, ok, self._recognizer.last_features, clean)
+
+    def others(self, seed: int = 1) -> Conditions:
+        """Other people's speech (the non-command sentences) for backgrounds."""
+        return Conditions([synthesize(text) for text, want in speech(self.data)
+                           if want is None], seed=seed)
+
+
 def measure_voice(voice: str, rate: int) -> list[Clip]:
     """Decode every calibration sentence spoken by one voice (one process per voice)."""
-    data = CoachData.load()
-    matcher = data.matcher()
-    recognizer = PocketSphinxRecognizer(phrase_list(data.intents), calibrated=False)
-    sentences = speech(data)
-    talk = [synthesize(text) for text, want in sentences if want is None]
-    others = Conditions(talk, seed=rate)
+    decoder = _Decoder()
+    others = decoder.others(seed=rate)
     clips: list[Clip] = []
-    for i, (text, want) in enumerate(sentences):
+    for i, (text, want) in enumerate(speech(decoder.data)):
         clip = synthesize(text, voice, rate)
         behind = np.resize(others.babble().samples, len(clip.samples)) * LEAK_GAIN
         mixed = AudioClip(np.clip(clip.samples + np.roll(behind, 997 * i),
                                   -32768, 32767).astype(np.int16), clip.rate)
-        for audio in (clip, mixed):
-            result = recognize_clip(recognizer, audio)
-            match = matcher.match(result.text) if result.text else None
-            got = match.intent if match else None
-            ok = got == want if want is not None else got is not None
-            clips.append((want is not None, ok, recognizer.last_features, audio is clip))
+        clips += [decoder.clip(clip, want), decoder.clip(mixed, want, clean=False)]
     print(f"  {voice} {rate} wpm: {len(clips)} clips", file=sys.stderr, flush=True)
     return clips
 
 
-NOISE_CLIPS = 16
-"""Noise-only clips of each kind (white, pink, babble)."""
+NOISE_CLIPS = 48
+"""Noise-only clips (white, pink and babble in turn)."""
 
 
 def measure_noise() -> list[Clip]:
     """Decode noise with no speech in it: anything accepted is a false accept."""
-    data = CoachData.load()
-    matcher = data.matcher()
-    recognizer = PocketSphinxRecognizer(phrase_list(data.intents), calibrated=False)
-    others = Conditions([synthesize(text) for text, want in speech(data) if want is None])
-    clips: list[Clip] = []
-    for i in range(NOISE_CLIPS * 3):
-        kind = ("white", "pink", "babble")[i % 3]
-        level = (800.0, 2000.0, 5000.0)[i // 3 % 3]
-        samples = noise(kind, 2 * RATE, np.random.default_rng(1000 + i), others.babble)
-        clip = AudioClip(np.clip(samples * level, -32768, 32767).astype(np.int16), RATE)
-        result = recognize_clip(recognizer, clip)
-        match = matcher.match(result.text) if result.text else None
-        clips.append((False, match is not None, recognizer.last_features, True))
+    decoder = _Decoder()
+    noise = decoder.others().noise_clips(NOISE_CLIPS, (800.0, 2000.0, 5000.0), first_seed=1000)
+    clips = [decoder.clip(clip, None) for clip in noise]
     print(f"  noise: {len(clips)} clips", file=sys.stderr, flush=True)
     return clips
 

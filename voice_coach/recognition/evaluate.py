@@ -121,13 +121,22 @@ class Conditions:
             return clip
         return add_noise(clip, kind, snr, seed=seed, babble=self.babble)
 
-    def noise_only(self, seconds: float = 2.0, level: float = 3000.0) -> list[AudioClip]:
-        """Silence, and white, pink and babble noise with no speech (4 of each)."""
+    def noise_only(self) -> list[AudioClip]:
+        """2 s of silence, and of white, pink and babble noise with no speech (4 of each)."""
+        return [AudioClip.silence(2.0, rate=RATE), *self.noise_clips(12, (3000.0,))]
+
+    def noise_clips(self, count: int, levels: Sequence[float], first_seed: int = 0,
+                    seconds: float = 2.0) -> list[AudioClip]:
+        """`count` clips of noise alone, white, pink and babble in turn, each level of
+        `levels` (RMS, in sample units) for three clips in turn."""
+        kinds = ("white", "pink", "babble")
         n = int(seconds * RATE)
-        return [AudioClip(np.zeros(n, np.int16), RATE)] + [
-            AudioClip((noise(kind, n, np.random.default_rng(i), self.babble) * level)
-                      .astype(np.int16), RATE)
-            for i, kind in enumerate(["white", "pink", "babble"] * 4)]
+        clips = []
+        for i in range(count):
+            x = noise(kinds[i % 3], n, np.random.default_rng(first_seed + i), self.babble)
+            x = x * levels[i // 3 % len(levels)]
+            clips.append(AudioClip(np.clip(x, -32768, 32767).astype(np.int16), RATE))
+        return clips
 
 
 @dataclass

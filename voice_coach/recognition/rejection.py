@@ -85,36 +85,26 @@ class Segment(NamedTuple):
         return not (self.word.startswith(("<", "[", "+", "(")) or self.word in NOT_PHONES)
 
 
-def _loud_and_spoken(audio: bytes, words: Sequence[Segment]) -> tuple[np.ndarray, np.ndarray]:
-    """Per decoder frame of `audio` (16 kHz int16, the utterance as the endpointer cut it,
-    with some background before and after): is it loud, is it inside a word."""
+def coverage(audio: bytes, words: Sequence[Segment]) -> tuple[float, float]:
+    """(unexplained, unsupported) of `audio` (16 kHz int16, the utterance as the endpointer
+    cut it, with some background before and after) against the path's `words`: the share
+    of loud frames in no word, and the share of word frames that are quiet (words laid over
+    silence or faint background: the coach's voice leaking in after "stop", decoded as
+    "start the count")."""
     x = np.frombuffer(audio, dtype=np.int16).astype(np.float64)
     n = len(x) // FRAME
+    if n == 0:
+        return 0.0, 0.0
     # Variance, not mean square: a DC offset must not make silence loud.
     energy = 10 * np.log10(np.var(x[:n * FRAME].reshape(n, FRAME), axis=1) + 1.0)
-    if n == 0:
-        return np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
     loud = energy > max(energy.max() - LOUD_DB,
                         float(np.percentile(energy, 10)) + ABOVE_NOISE_DB)
     spoken = np.zeros(n, dtype=bool)
     for seg in words:
         if seg.is_word:
             spoken[max(0, seg.start):min(n, seg.end + 1)] = True
-    return loud, spoken
-
-
-def unexplained(audio: bytes, words: Sequence[Segment]) -> float:
-    """Share of the loud frames of `audio` that fall in none of `words`."""
-    loud, spoken = _loud_and_spoken(audio, words)
-    return float(np.sum(loud & ~spoken) / max(1, np.sum(loud)))
-
-
-def unsupported(audio: bytes, words: Sequence[Segment]) -> float:
-    """Share of the frames inside `words` that are quiet: words laid over silence or faint
-    background (the coach's own voice leaking in after "stop" decoded as "start the
-    count")."""
-    loud, spoken = _loud_and_spoken(audio, words)
-    return float(np.sum(spoken & ~loud) / max(1, np.sum(spoken)))
+    return (float(np.sum(loud & ~spoken) / max(1, np.sum(loud))),
+            float(np.sum(spoken & ~loud) / max(1, np.sum(spoken))))
 
 
 def word_margin(words: Sequence[Segment], loop: Sequence[Segment]) -> float:

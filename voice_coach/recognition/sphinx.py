@@ -145,13 +145,14 @@ class PocketSphinxRecognizer:
             return Result("", 0.0, final=True)
         loop, phones = self._decode("phones", audio)
         expected = self._phones(hyp.hypstr)
+        unexplained, unsupported = rejection.coverage(speech, words)
         features = self.last_features = Features(
             margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
             distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
             phones=len(expected),
-            unexplained=rejection.unexplained(speech, words),
+            unexplained=unexplained,
             word_margin=rejection.word_margin(words, phones),
-            unsupported=rejection.unsupported(speech, words))
+            unsupported=unsupported)
         if self.rejection is None:
             return Result(hyp.hypstr, 1.0, final=True)
         if not self.rejection.accepts(features):
