@@ -16,9 +16,9 @@ them, or check the grammar's path against the audio:
 - `unsupported`: the share of the frames inside the phrase's words that are quiet: words
   laid over silence or faint background.
 
-A logistic model over these (and the phrase's length) gives a score; below a threshold the
-utterance is rejected. Weights and threshold are fitted on synthesized speech by
-bench/calibrate.py and stored in data/recognition/pocketsphinx.yaml.
+A logistic model over these, the phrase's length and their pairwise products gives a
+score; below a threshold the utterance is rejected. Weights and threshold are fitted on
+synthesized speech by bench/calibrate.py and stored in data/recognition/pocketsphinx.yaml.
 """
 
 from __future__ import annotations
@@ -143,13 +143,28 @@ class Features:
                          np.clip(self.word_margin, -100, 100) / 20, self.unsupported])
 
 
+def terms(vector: np.ndarray) -> np.ndarray:
+    """The model's inputs: the features (constant first) and every product of two of them,
+    so that one measure can count for more or less depending on another (a poor margin
+    matters less for a long phrase than for one word)."""
+    base = vector[1:]
+    i, j = np.triu_indices(len(base))
+    return np.concatenate([vector, base[i] * base[j]])
+
+
 @dataclass(frozen=True)
 class RejectionModel:
+    """Logistic regression over `terms`, each standardised by `mean` and `scale`."""
+
     weights: tuple[float, ...]
     threshold: float
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
 
     def score(self, features: Features) -> float:
-        return float(features.vector() @ np.array(self.weights))
+        t = terms(features.vector())
+        z = (t[1:] - np.array(self.mean)) / np.array(self.scale)
+        return float(self.weights[0] + z @ np.array(self.weights[1:]))
 
     def accepts(self, features: Features) -> bool:
         return self.score(features) >= self.threshold
@@ -159,17 +174,28 @@ class RejectionModel:
         return float(1.0 / (1.0 + np.exp(-(self.score(features) - self.threshold))))
 
 
-def fit(features: Sequence[Features], is_command: Sequence[bool], steps: int = 5000,
-        ) -> tuple[float, ...]:
-    """Logistic-regression weights (plain gradient descent: four numbers, a few hundred
-    clips)."""
-    x = np.array([f.vector() for f in features])
+L2 = 0.01
+"""Weight decay. Without it the products extrapolate wildly on audio unlike the calibration
+clips: on held-out speech in white noise at 5 dB SNR, accuracy fell from 32% (linear model)
+to 4%; with it, 29%, while clean speech keeps the gain."""
+
+
+def fit(features: Sequence[Features], is_command: Sequence[bool], steps: int = 20000,
+        l2: float = L2) -> RejectionModel:
+    """A model (threshold 0) fitted by plain gradient descent: a few dozen weights, a few
+    thousand clips."""
+    t = np.array([terms(f.vector()) for f in features])
+    mean = t[:, 1:].mean(axis=0)
+    scale = t[:, 1:].std(axis=0)
+    scale[scale == 0] = 1.0
+    x = np.column_stack([t[:, :1], (t[:, 1:] - mean) / scale])
     y = np.array(is_command, dtype=np.float64)
     w = np.zeros(x.shape[1])
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
-        w -= 0.5 * x.T @ (p - y) / len(y)
-    return tuple(float(v) for v in w)
+        w -= 0.5 * (x.T @ (p - y) / len(y) + l2 * np.concatenate([[0.0], w[1:]]))
+    return RejectionModel(tuple(float(v) for v in w), 0.0, tuple(float(v) for v in mean),
+                          tuple(float(v) for v in scale))
 
 
 def load(path: Path = CALIBRATION) -> RejectionModel | None:
@@ -177,10 +203,12 @@ def load(path: Path = CALIBRATION) -> RejectionModel | None:
     try:
         with open(path, encoding="utf-8") as f:
             doc = yaml.safe_load(f)
-        weights = tuple(float(w) for w in doc["weights"])
-        threshold = float(doc["threshold"])
+        model = RejectionModel(tuple(float(w) for w in doc["weights"]), float(doc["threshold"]),
+                               tuple(float(m) for m in doc["mean"]),
+                               tuple(float(s) for s in doc["scale"]))
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return None
-    if len(weights) != len(Features(0.0, 0.0, 0).vector()):
+    inputs = len(terms(Features(0.0, 0.0, 0).vector()))
+    if not len(model.weights) == inputs == len(model.mean) + 1 == len(model.scale) + 1:
         return None  # written for other features: recalibrate
-    return RejectionModel(weights, threshold)
+    return model
