@@ -231,7 +231,7 @@ def main() -> int:
             "rule": f"lowest threshold with false accepts < {TARGET_FALSE_ACCEPTS:.0%} on "
                     "clean speech",
             "voices": [f"{v} {r} wpm" for v, r in CALIBRATION_VOICES],
-            "features": Features.DESCRIPTION + ", and every product of two of them",
+            "features": RejectionModel.INPUTS,
             "command_clips": sum(clip[0] for clip in clips),
             "other_clips": sum(not clip[0] for clip in clips),
             "background": "other speech 30 dB down; white or pink noise at 10 or 5 dB SNR",

@@ -24,7 +24,7 @@ synthesized speech by bench/calibrate.py and stored in data/recognition/pocketsp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar, NamedTuple
 
@@ -161,10 +161,15 @@ class RejectionModel:
     mean: tuple[float, ...]
     scale: tuple[float, ...]
 
-    def score(self, features: Features) -> float:
+    INPUTS: ClassVar[str] = Features.DESCRIPTION + ", and every product of two of them"
+
+    def inputs(self, features: Features) -> np.ndarray:
+        """`terms`, standardised (the constant stays 1)."""
         t = terms(features.vector())
-        z = (t[1:] - np.array(self.mean)) / np.array(self.scale)
-        return float(self.weights[0] + z @ np.array(self.weights[1:]))
+        return np.concatenate([t[:1], (t[1:] - np.array(self.mean)) / np.array(self.scale)])
+
+    def score(self, features: Features) -> float:
+        return float(self.inputs(features) @ np.array(self.weights))
 
     def accepts(self, features: Features) -> bool:
         return self.score(features) >= self.threshold
@@ -177,25 +182,26 @@ class RejectionModel:
 L2 = 0.01
 """Weight decay. Without it the products extrapolate wildly on audio unlike the calibration
 clips: on held-out speech in white noise at 5 dB SNR, accuracy fell from 32% (linear model)
-to 4%; with it, 29%, while clean speech keeps the gain."""
+to 4%; with it (and noisy calibration clips, see bench/calibrate.py), 26%, while clean
+speech keeps the gain."""
 
 
 def fit(features: Sequence[Features], is_command: Sequence[bool], steps: int = 20000,
         l2: float = L2) -> RejectionModel:
     """A model (threshold 0) fitted by plain gradient descent: a few dozen weights, a few
     thousand clips."""
-    t = np.array([terms(f.vector()) for f in features])
-    mean = t[:, 1:].mean(axis=0)
-    scale = t[:, 1:].std(axis=0)
+    t = np.array([terms(f.vector()) for f in features])[:, 1:]
+    scale = t.std(axis=0)
     scale[scale == 0] = 1.0
-    x = np.column_stack([t[:, :1], (t[:, 1:] - mean) / scale])
+    model = RejectionModel((), 0.0, tuple(float(v) for v in t.mean(axis=0)),
+                           tuple(float(v) for v in scale))
+    x = np.array([model.inputs(f) for f in features])
     y = np.array(is_command, dtype=np.float64)
     w = np.zeros(x.shape[1])
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(x @ w)))
         w -= 0.5 * (x.T @ (p - y) / len(y) + l2 * np.concatenate([[0.0], w[1:]]))
-    return RejectionModel(tuple(float(v) for v in w), 0.0, tuple(float(v) for v in mean),
-                          tuple(float(v) for v in scale))
+    return replace(model, weights=tuple(float(v) for v in w))
 
 
 def load(path: Path = CALIBRATION) -> RejectionModel | None:
