@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+import sys
+from collections.abc import Iterator
+
 import numpy as np
 import pytest
 
@@ -33,13 +38,31 @@ def test_count_numbers_are_prerendered_and_shorter_than_the_interval(synth: Pytt
     assert synth.render("7") is synth.render("7")  # cached, so it starts on time
 
 
+@contextlib.contextmanager
+def busy_cpu(processes: int = 3) -> Iterator[None]:
+    """Keep every core busy: espeak-ng renders in its own thread, so load exposes races."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(processes)]
+    try:
+        yield
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+
+
 def test_rate_setting_changes_the_length_every_time():
     text = "Massage the cramped hamstring with your hands."
-    # Synthesizers share pyttsx3's one engine: each render must use its own rate, in any order.
-    lengths = {rate: [] for rate in (110, 260)}
-    for rate in (110, 260, 110, 110, 260, 260, 110):
-        lengths[rate].append(Pyttsx3Synthesizer(rate=rate).render(text).seconds)
+    # Synthesizers share pyttsx3's one engine: each render must use its own rate, in any order,
+    # also when the machine is busy (pyttsx3 could return before espeak-ng had finished).
+    lengths: dict[int, list[float]] = {rate: [] for rate in (110, 260)}
+    with busy_cpu():
+        for rate in (110, 260, 110, 110, 260, 260, 110) * 3:
+            lengths[rate].append(Pyttsx3Synthesizer(rate=rate).render(text).seconds)
     assert min(lengths[110]) > 1.5 * max(lengths[260])
+    for rate, seconds in lengths.items():  # none cut short, none left over from another
+        assert min(seconds) > 0.5, rate
+        assert max(seconds) < 1.1 * min(seconds), rate
 
 
 def test_voice_names_match_exactly_before_partially():

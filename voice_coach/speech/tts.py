@@ -33,24 +33,49 @@ DEFAULT_RATE = 175
 """Words per minute (espeak-ng's own default)."""
 DEFAULT_VOICE = "en"
 
-# pyttsx3.init() hands every caller the same engine object, so access is serialised here and
-# each render sets its own voice and rate first.
+# One pyttsx3 engine for the process, kept alive here: pyttsx3.init() caches engines only
+# weakly, and a collected engine's driver unhooks espeak-ng's process-wide callback as it goes.
+# Access is serialised, and each render sets its own voice and rate first.
 _ENGINE_LOCK = threading.Lock()
+_engine: Any = None
+_finished = threading.Event()
+FINISH_TIMEOUT = 60.0
+"""Seconds to wait for one rendering; espeak-ng needs well under a second for a sentence."""
 
 
-def _set_property(engine: Any, name: str, value: object) -> None:
-    """Apply a voice/rate setting so that the next render uses it.
+def _shared_engine() -> Any:
+    """pyttsx3's engine, created once, signalling `_finished` at the end of each utterance."""
+    global _engine
+    with _ENGINE_LOCK:
+        if _engine is None:
+            import pyttsx3
 
-    pyttsx3 2.99 queues Engine.setProperty and then sometimes renders the next text with the
-    previous rate. Its espeak driver's setProperty is a static method that sets the value in
-    espeak-ng at once, so that is used when espeak is the driver (Linux); other platforms go
-    through the engine's queue.
+            with contextlib.redirect_stdout(io.StringIO()):
+                engine = pyttsx3.init()
+            engine.connect("finished-utterance", lambda **_: _finished.set())
+            _engine = engine
+        return _engine
+
+
+def _apply_settings(engine: Any, voice: str, rate: int) -> None:
+    """Set voice and rate so that the next render uses them.
+
+    On Linux pyttsx3 2.99 runs espeak-ng asynchronously: a rate change waits in espeak-ng's
+    command queue, and runAndWait cancels whatever is still queued when it starts (it stops
+    a "playing" engine), so under load a render could come out at the previous rate, empty,
+    or not at all. With the espeak driver the settings therefore go straight to espeak-ng and
+    its queue is drained before rendering. Other drivers go through the engine's queue.
     """
     driver: Any = getattr(engine.proxy, "_driver", None)
     if type(driver).__module__ == "pyttsx3.drivers.espeak":
-        type(driver).setProperty(name, value)
+        from pyttsx3.drivers import _espeak
+
+        type(driver).setProperty("voice", voice)
+        type(driver).setProperty("rate", rate)
+        _espeak.Synchronize()
     else:
-        engine.setProperty(name, value)
+        engine.setProperty("voice", voice)
+        engine.setProperty("rate", rate)
 
 
 class Pyttsx3Synthesizer:
@@ -66,10 +91,7 @@ class Pyttsx3Synthesizer:
         self._cache_size = cache_size
         self._tmp = tempfile.TemporaryDirectory(prefix="voice-coach-tts-")
         try:
-            import pyttsx3
-
-            with contextlib.redirect_stdout(io.StringIO()):
-                self._engine: Any = pyttsx3.init()
+            self._engine: Any = _shared_engine()
         except Exception as err:  # pyttsx3 raises RuntimeError/OSError/ImportError variously
             raise SpeechError(f"text-to-speech is not available ({err}); on Debian/Ubuntu "
                               "install it with: sudo apt-get install espeak-ng") from err
@@ -103,13 +125,14 @@ class Pyttsx3Synthesizer:
             path = Path(self._tmp.name) / "speech.wav"
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
-                    # Voice, then rate twice: espeak-ng through pyttsx3 drops a single rate
-                    # change now and then (tests/test_speech.py checks a rate sequence).
-                    _set_property(self._engine, "voice", self.voice)
-                    _set_property(self._engine, "rate", self.rate)
-                    _set_property(self._engine, "rate", self.rate)
+                    _apply_settings(self._engine, self.voice, self.rate)
+                    _finished.clear()
                     self._engine.save_to_file(text, str(path))
                     self._engine.runAndWait()
+                    # runAndWait can return while espeak-ng is still rendering (under load,
+                    # or on an engine's first run); the WAV is written before this signal.
+                    if not _finished.wait(FINISH_TIMEOUT):
+                        raise SpeechError(f"no audio after {FINISH_TIMEOUT:.0f} s")
                 clip = read_wav(path, rate=None).trimmed()
             except Exception as err:
                 raise SpeechError(f"text-to-speech failed for {text[:40]!r}: {err}") from err
