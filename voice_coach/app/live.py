@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.clip import RATE
+from ..audio.clip import CLIP_LEVEL, CLIPPED_SHARE, RATE
 from ..audio.sources import AudioSource, SourceLost
 from ..dialogue import Clock
 from ..recognition import Recognizer, Result
@@ -31,10 +31,6 @@ WAKE_INTENT = "cramp_help"
 """While no session runs, only this intent is acted on; everything else is ignored."""
 SPEECH_LEAD_SECONDS = 0.4
 """How long before its first partial result an utterance is taken to have started."""
-CLIP_LEVEL = 32000
-"""Samples at or above this magnitude count as clipped."""
-CLIPPED_SHARE = 0.01
-"""An utterance with more clipped samples than this, not understood, was too loud."""
 TOO_LOUD_EVERY = 30.0
 """Seconds between two "your microphone is too loud" notices."""
 REPROMPT_SECONDS = 0.6

@@ -12,6 +12,10 @@ import soxr
 
 RATE = 16000
 """The sample rate the recognizers take, in Hz."""
+CLIP_LEVEL = 32000
+"""Samples at or above this magnitude count as clipped."""
+CLIPPED_SHARE = 0.01
+"""Speech with more clipped samples than this is distorted: the microphone is overloaded."""
 
 
 class AudioFileError(Exception):

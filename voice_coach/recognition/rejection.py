@@ -85,18 +85,24 @@ class Segment(NamedTuple):
         return not (self.word.startswith(("<", "[", "+", "(")) or self.word in NOT_PHONES)
 
 
+def frame_energy(audio: bytes) -> np.ndarray:
+    """Energy in dB of each whole frame of `audio` (16 kHz int16)."""
+    x = np.frombuffer(audio, dtype=np.int16).astype(np.float64)
+    n = len(x) // FRAME
+    # Variance, not mean square: a DC offset must not make silence loud.
+    return 10 * np.log10(np.var(x[:n * FRAME].reshape(n, FRAME), axis=1) + 1.0)
+
+
 def coverage(audio: bytes, words: Sequence[Segment]) -> tuple[float, float]:
     """(unexplained, unsupported) of `audio` (16 kHz int16, the utterance as the endpointer
     cut it, with some background before and after) against the path's `words`: the share
     of loud frames in no word, and the share of word frames that are quiet (words laid over
     silence or faint background: the coach's voice leaking in after "stop", decoded as
     "start the count")."""
-    x = np.frombuffer(audio, dtype=np.int16).astype(np.float64)
-    n = len(x) // FRAME
+    energy = frame_energy(audio)
+    n = len(energy)
     if n == 0:
         return 0.0, 0.0
-    # Variance, not mean square: a DC offset must not make silence loud.
-    energy = 10 * np.log10(np.var(x[:n * FRAME].reshape(n, FRAME), axis=1) + 1.0)
     loud = energy > max(energy.max() - LOUD_DB,
                         float(np.percentile(energy, 10)) + ABOVE_NOISE_DB)
     spoken = np.zeros(n, dtype=bool)

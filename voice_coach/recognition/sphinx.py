@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import yaml
 
+from ..audio.clip import CLIP_LEVEL, CLIPPED_SHARE
 from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
@@ -22,6 +24,9 @@ log = logging.getLogger(__name__)
 _NOISE_FLOOR = 30.0
 _TAIL_FRAMES = 10
 """Frames of noise floor added after each utterance (see `_end`)."""
+_QUIET_DB = 30.0
+"""An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
+CMN_PRIOR_WEIGHT = 0.5
 _NBEST = 10
 _BEAM = 1e-70
 _WORD_BEAM = 1e-50
@@ -46,6 +51,27 @@ def sphinx_vocabulary(model_dir: Path | None = None) -> frozenset[str]:
                          "reinstall it with: pip install --force-reinstall pocketsphinx") from err
 
 
+def load_cmn_prior(path: Path = rejection.CALIBRATION) -> tuple[float, ...] | None:
+    """The typical cepstral mean of a command spoken in quiet, written by bench/calibrate.py
+    (None if there is none)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            prior = yaml.safe_load(f)["cmn_prior"]
+        return tuple(float(v) for v in prior)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _is_clean(audio: bytes) -> bool:
+    """Spoken in quiet (see _QUIET_DB) and not clipped."""
+    energy = rejection.frame_energy(audio)
+    if len(energy) == 0:
+        return False
+    x = np.abs(np.frombuffer(audio, dtype=np.int16).astype(np.int32))
+    return (float(np.percentile(energy, 90) - np.percentile(energy, 10)) >= _QUIET_DB
+            and float(np.mean(x >= CLIP_LEVEL)) <= CLIPPED_SHARE)
+
+
 class PocketSphinxRecognizer:
     """Grammar-constrained PocketSphinx with its voice-activity endpointer.
 
@@ -54,6 +80,16 @@ class PocketSphinxRecognizer:
     really said (see that module). `rejection=None` with `calibrated=False` turns it off;
     `last_features` holds the measures of the last utterance (for calibrating).
 
+    Cepstral mean normalisation: PocketSphinx's en-us model normalises each utterance by
+    its own mean ("batch"). For a short command that mean depends on how much silence
+    surrounds it ("next" with 0.1 s of silence each side was heard right, with 0.3 s as
+    "repeat it"). For clean speech (in quiet, not clipped) the mean used is therefore
+    halfway between the utterance's own and `cmn_prior`, a typical command's (held-out
+    voices: 95.8% -> 96.3% of commands decoded right before rejection). Otherwise the
+    utterance's own mean is kept: noise and clipping shift it far from clean speech's (with
+    the prior, white noise at 10 dB SNR went from 75% to 22%). `last_cmn` is the own mean
+    of the last utterance if it was clean (for calibrating).
+
     Phrases with words missing from the dictionary are left out and listed in
     `missing_words`.
     """
@@ -61,7 +97,8 @@ class PocketSphinxRecognizer:
     name = "pocketsphinx"
 
     def __init__(self, phrases: list[str], rejection_model: RejectionModel | None = None,
-                 calibrated: bool = True) -> None:
+                 calibrated: bool = True,
+                 cmn_prior: tuple[float, ...] | None = None) -> None:
         import pocketsphinx
 
         model = _model_dir()
@@ -86,7 +123,11 @@ class PocketSphinxRecognizer:
                 log.warning("no rejection calibration in %s: every utterance is taken for "
                             "its nearest command (run bench/calibrate.py)",
                             rejection.CALIBRATION)
+        self.cmn_prior = cmn_prior
+        if self.cmn_prior is None and calibrated:
+            self.cmn_prior = load_cmn_prior()
         self.last_features: Features | None = None
+        self.last_cmn: tuple[float, ...] | None = None
         self._phones_of: dict[str, list[str]] = {}
         self._endpointer = self._new_endpointer()
         self._frame = self._endpointer.frame_bytes
@@ -130,9 +171,10 @@ class PocketSphinxRecognizer:
         audio = speech + self._floor(bytes(self._frame * _TAIL_FRAMES))
         self._speech.clear()
         self._in_utt = False
-        hyp, words = self._decode("grammar", audio)
-        frames = self._decoder.n_frames()
         self.last_features = None
+        cmn = self._cmn_for(speech, audio)
+        hyp, words = self._decode("grammar", audio, cmn)
+        frames = self._decoder.n_frames()
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
@@ -143,7 +185,7 @@ class PocketSphinxRecognizer:
                         if h is not None and h.hypstr in self._phrases), None)
         if hyp is None:
             return Result("", 0.0, final=True)
-        loop, phones = self._decode("phones", audio)
+        loop, phones = self._decode("phones", audio, cmn)
         expected = self._phones(hyp.hypstr)
         unexplained, unsupported = rejection.coverage(speech, words)
         features = self.last_features = Features(
@@ -167,12 +209,37 @@ class PocketSphinxRecognizer:
             phones += self._phones_of[word]
         return phones
 
-    def _decode(self, search: str, audio: bytes) -> tuple[Any, list[Segment]]:
-        """The best hypothesis (None if there is none) and its path, word by word."""
+    def _cmn_for(self, speech: bytes, audio: bytes) -> str | None:
+        """The cepstral mean to decode `audio` with (None: its own, "batch"); `speech` is
+        the utterance without the added silence. Sets `last_cmn`."""
+        self.last_cmn = None
+        if not _is_clean(speech):
+            return None
+        self._decode("phones", audio)  # its batch CMN computes the utterance's own mean
+        own = np.array([float(v) for v in self._decoder.get_cmn().split(",")])
+        self.last_cmn = tuple(float(v) for v in own)
+        if self.cmn_prior is None:
+            return None
+        mean = CMN_PRIOR_WEIGHT * np.array(self.cmn_prior) + (1 - CMN_PRIOR_WEIGHT) * own
+        return ",".join(f"{v:.4f}" for v in mean)
+
+    def _decode(self, search: str, audio: bytes, cmn: str | None = None
+                ) -> tuple[Any, list[Segment]]:
+        """The best hypothesis (None if there is none) and its path, word by word; with
+        `cmn`, decoded with that cepstral mean instead of the utterance's own."""
         self._decoder.activate_search(search)
+        if cmn is not None:
+            # "live" CMN starts from the given mean and, over a command's second or two,
+            # hardly moves from it.
+            self._decoder.config["cmn"] = "live"
+            self._decoder.reinit_feat()
+            self._decoder.set_cmn(cmn)
         self._decoder.start_utt()
         self._decoder.process_raw(audio, full_utt=True)
         self._decoder.end_utt()
+        if cmn is not None:
+            self._decoder.config["cmn"] = "batch"
+            self._decoder.reinit_feat()
         hyp = self._decoder.hyp()
         # The Python API hands out scores as logmath.exp(score); their log is proportional
         # to the log-likelihood, which is all the rejection measures need.
