@@ -58,6 +58,7 @@ from voice_coach.recognition.rejection import (  # noqa: E402
     Features,
     RejectionModel,
     fit,
+    read_calibration,
 )
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer, load_cmn_prior  # noqa: E402
 
@@ -223,7 +224,7 @@ def main() -> int:
     args = parser.parse_args()
     if args.from_clips:
         clips = load_clips(args.from_clips)
-        prior = load_cmn_prior(args.out)
+        prior = load_cmn_prior(read_calibration(args.out))
         if prior is None:
             raise SystemExit(f"{args.out} has no cmn_prior: decode again (no --from-clips)")
     else:

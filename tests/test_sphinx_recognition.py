@@ -22,6 +22,7 @@ from voice_coach.recognition.evaluate import (
     labelled_sentences,
     synthesize,
 )
+from voice_coach.recognition.rejection import read_calibration
 from voice_coach.recognition.sphinx import load_cmn_prior
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
@@ -217,5 +218,5 @@ def test_quiet_speech_is_normalised_towards_the_calibrated_mean(sphinx):
 def test_a_calibration_without_a_cmn_prior_gives_none(tmp_path: Path):
     old = tmp_path / "old.yaml"
     old.write_text("weights: [1.0]\nthreshold: 0.0\n", encoding="utf-8")
-    assert load_cmn_prior(old) is None
-    assert load_cmn_prior(tmp_path / "missing.yaml") is None
+    assert load_cmn_prior(read_calibration(old)) is None
+    assert load_cmn_prior(read_calibration(tmp_path / "missing.yaml")) is None

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.clip import CLIP_LEVEL, CLIPPED_SHARE, RATE
+from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from ..audio.sources import AudioSource, SourceLost
 from ..dialogue import Clock
 from ..recognition import Recognizer, Result
@@ -69,8 +69,7 @@ class LiveCoach:
         """One chunk of 16 kHz mono int16 audio, just recorded."""
         now = self.clock.now()
         samples = np.frombuffer(chunk, dtype=np.int16)
-        self._levels.append((now, int(np.count_nonzero(np.abs(samples.astype(np.int32))
-                                                          >= CLIP_LEVEL)), len(samples)))
+        self._levels.append((now, count_clipped(samples), len(samples)))
         chunk = self.gate.microphone(now - len(chunk) / 2 / RATE, now, chunk)
         for result in self.recognizer.accept(chunk):
             if result.final:

@@ -18,6 +18,11 @@ CLIPPED_SHARE = 0.01
 """Speech with more clipped samples than this is distorted: the microphone is overloaded."""
 
 
+def count_clipped(samples: np.ndarray) -> int:
+    """How many of `samples` (int16) are at or above CLIP_LEVEL in magnitude."""
+    return int(np.count_nonzero(np.abs(samples.astype(np.int32)) >= CLIP_LEVEL))
+
+
 class AudioFileError(Exception):
     """A file that is missing, unreadable or not a WAV we can use; str() is one line."""
 

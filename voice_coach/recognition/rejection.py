@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import yaml
@@ -210,15 +210,24 @@ def fit(features: Sequence[Features], is_command: Sequence[bool], steps: int = 2
     return replace(model, weights=tuple(float(v) for v in w))
 
 
-def load(path: Path = CALIBRATION) -> RejectionModel | None:
-    """The calibrated model, or None (no rejection) if there is none or it is unreadable."""
+def read_calibration(path: Path = CALIBRATION) -> dict[str, Any]:
+    """What bench/calibrate.py wrote to `path` ({} if it is missing or unreadable)."""
     try:
         with open(path, encoding="utf-8") as f:
             doc = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError):
+        return {}
+    return doc if isinstance(doc, dict) else {}
+
+
+def load(doc: dict[str, Any]) -> RejectionModel | None:
+    """The model in a calibration (`read_calibration`), or None (no rejection) if there is
+    none or it is unusable."""
+    try:
         model = RejectionModel(tuple(float(w) for w in doc["weights"]), float(doc["threshold"]),
                                tuple(float(m) for m in doc["mean"]),
                                tuple(float(s) for s in doc["scale"]))
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):
         return None
     inputs = len(terms(Features(0.0, 0.0, 0).vector()))
     if not len(model.weights) == inputs == len(model.mean) + 1 == len(model.scale) + 1:

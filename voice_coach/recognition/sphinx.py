@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
-from ..audio.clip import CLIP_LEVEL, CLIPPED_SHARE
+from ..audio.clip import CLIPPED_SHARE, count_clipped
 from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
@@ -51,14 +50,12 @@ def sphinx_vocabulary(model_dir: Path | None = None) -> frozenset[str]:
                          "reinstall it with: pip install --force-reinstall pocketsphinx") from err
 
 
-def load_cmn_prior(path: Path = rejection.CALIBRATION) -> tuple[float, ...] | None:
-    """The typical cepstral mean of a command spoken in quiet, written by bench/calibrate.py
-    (None if there is none)."""
+def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
+    """The typical cepstral mean of a clean command in a calibration
+    (`rejection.read_calibration`), or None if there is none."""
     try:
-        with open(path, encoding="utf-8") as f:
-            prior = yaml.safe_load(f)["cmn_prior"]
-        return tuple(float(v) for v in prior)
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
+        return tuple(float(v) for v in doc["cmn_prior"])
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -67,9 +64,9 @@ def _is_clean(audio: bytes) -> bool:
     energy = rejection.frame_energy(audio)
     if len(energy) == 0:
         return False
-    x = np.abs(np.frombuffer(audio, dtype=np.int16).astype(np.int32))
+    samples = np.frombuffer(audio, dtype=np.int16)
     return (float(np.percentile(energy, 90) - np.percentile(energy, 10)) >= _QUIET_DB
-            and float(np.mean(x >= CLIP_LEVEL)) <= CLIPPED_SHARE)
+            and count_clipped(samples) / len(samples) <= CLIPPED_SHARE)
 
 
 class PocketSphinxRecognizer:
@@ -117,15 +114,15 @@ class PocketSphinxRecognizer:
             raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
         self._phrases = frozenset(usable)
         self.rejection = rejection_model
-        if self.rejection is None and calibrated:
-            self.rejection = rejection.load()
+        self.cmn_prior = cmn_prior
+        if calibrated and (self.rejection is None or self.cmn_prior is None):
+            calibration = rejection.read_calibration()
+            self.rejection = self.rejection or rejection.load(calibration)
+            self.cmn_prior = self.cmn_prior or load_cmn_prior(calibration)
             if self.rejection is None:
                 log.warning("no rejection calibration in %s: every utterance is taken for "
                             "its nearest command (run bench/calibrate.py)",
                             rejection.CALIBRATION)
-        self.cmn_prior = cmn_prior
-        if self.cmn_prior is None and calibrated:
-            self.cmn_prior = load_cmn_prior()
         self.last_features: Features | None = None
         self.last_cmn: tuple[float, ...] | None = None
         self._phones_of: dict[str, list[str]] = {}
@@ -172,9 +169,13 @@ class PocketSphinxRecognizer:
         self._speech.clear()
         self._in_utt = False
         self.last_features = None
-        cmn = self._cmn_for(speech, audio)
+        clean = _is_clean(speech)
+        own = self._own_cmn(audio) if clean and self.cmn_prior is not None else None
+        cmn = None if own is None else self._blend(own)
         hyp, words = self._decode("grammar", audio, cmn)
         frames = self._decoder.n_frames()
+        # Decoded without a prior, the decoder now holds the utterance's own mean.
+        self.last_cmn = (own if own is not None else self._current_cmn()) if clean else None
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
@@ -209,18 +210,19 @@ class PocketSphinxRecognizer:
             phones += self._phones_of[word]
         return phones
 
-    def _cmn_for(self, speech: bytes, audio: bytes) -> str | None:
-        """The cepstral mean to decode `audio` with (None: its own, "batch"); `speech` is
-        the utterance without the added silence. Sets `last_cmn`."""
-        self.last_cmn = None
-        if not _is_clean(speech):
-            return None
-        self._decode("phones", audio)  # its batch CMN computes the utterance's own mean
-        own = np.array([float(v) for v in self._decoder.get_cmn().split(",")])
-        self.last_cmn = tuple(float(v) for v in own)
-        if self.cmn_prior is None:
-            return None
-        mean = CMN_PRIOR_WEIGHT * np.array(self.cmn_prior) + (1 - CMN_PRIOR_WEIGHT) * own
+    def _current_cmn(self) -> tuple[float, ...]:
+        return tuple(float(v) for v in self._decoder.get_cmn().split(","))
+
+    def _own_cmn(self, audio: bytes) -> tuple[float, ...]:
+        """The cepstral mean of `audio` on its own (batch CMN over a phone-loop pass)."""
+        self._decode("phones", audio)
+        return self._current_cmn()
+
+    def _blend(self, own: tuple[float, ...]) -> str:
+        """Halfway (CMN_PRIOR_WEIGHT) from `own` to the prior, as set_cmn takes it."""
+        assert self.cmn_prior is not None
+        mean = (CMN_PRIOR_WEIGHT * np.array(self.cmn_prior)
+                + (1 - CMN_PRIOR_WEIGHT) * np.array(own))
         return ",".join(f"{v:.4f}" for v in mean)
 
     def _decode(self, search: str, audio: bytes, cmn: str | None = None
