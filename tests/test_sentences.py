@@ -99,3 +99,29 @@ def test_no_two_intents_share_a_spoken_phrase(intent_set: IntentSet) -> None:
         for phrase in phrases:
             assert owner.setdefault(phrase, intent) == intent, (
                 f"{phrase!r} belongs to both {owner[phrase]} and {intent}")
+
+
+def test_every_spoken_test_sentence_is_in_the_recognizer_grammar(intent_set: IntentSet) -> None:
+    """What the matcher understands the recognizer can also hear: each test sentence, in
+    spoken form and without skip words, is one of its intent's grammar phrases. (Sentences
+    with digits are typed forms; their spoken forms are phrases like "thirty seconds".)"""
+    from voice_coach.intents import expand_phrases
+    from voice_coach.intents.phrases import spoken_form
+
+    phrases = expand_phrases(intent_set)
+    skip = set(intent_set.intents.skip_words)
+    for param in POSITIVE:
+        sentence, intent, _ = param.values
+        if any(ch.isdigit() for ch in sentence):
+            continue
+        spoken = " ".join(w for w in spoken_form(sentence).split() if w not in skip)
+        assert spoken in phrases[intent], (sentence, intent)
+
+
+def test_templates_expand_to_well_formed_phrases(intent_set: IntentSet) -> None:
+    from voice_coach.intents import expand_phrases
+
+    phrases = {p for found in expand_phrases(intent_set).values() for p in found}
+    assert "go to the next step" in phrases
+    # An optional article inside a rule after another one gave "go to the next the step".
+    assert not [p for p in phrases if "next the" in p or "the the" in p]
