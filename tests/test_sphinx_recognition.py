@@ -26,8 +26,8 @@ from voice_coach.recognition.rejection import Features, read_calibration
 from voice_coach.recognition.sphinx import View, better_view, load_cmn_prior, sped_up
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
-ACCURACY_FLOOR = 0.94  # measured: 96.8% (issue 3 asks for 97%)
-FALSE_ACCEPT_CEILING = 0.10  # measured: 7.7% (issue 3's target: below 10%)
+ACCURACY_FLOOR = 0.97  # issue 3's target; measured: 97.2% (210 of 216)
+FALSE_ACCEPT_CEILING = 0.10  # measured: 8.7% (issue 3's target: below 10%)
 
 
 @pytest.fixture(scope="module")
@@ -91,8 +91,8 @@ def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
     bench/calibrate.py never hears, whose sentences it never uses either.
 
     bench/recognition.py measures the same in noise (figures in the README). Issue 3 asks
-    for >= 97% accuracy and < 10% false accepts; the floor below guards what the engine
-    reaches today so it cannot silently get worse.
+    for >= 97% accuracy and < 10% false accepts, and that is what is asserted; today's
+    accuracy is one clip above it, so an intent edit that costs a command shows here.
     """
     positive, negative = labelled_sentences(SENTENCES)
     matcher = data.matcher()

@@ -123,6 +123,9 @@ class PocketSphinxRecognizer:
     the prior, white noise at 10 dB SNR went from 75% to 22%). `last_cmn` is the own mean
     of the last utterance if it was clean (for calibrating).
 
+    Speaker normalisation: clean speech is also heard faster (SPEEDS), and the better
+    fitting phrase taken (`better_view`).
+
     Phrases with words missing from the dictionary are left out and listed in
     `missing_words`.
     """
