@@ -6,12 +6,11 @@ import itertools
 import logging
 import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-import soxr
 
-from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
+from ..audio.clip import CLIPPED_SHARE, count_clipped
 from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
@@ -60,41 +59,6 @@ def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
         return None
 
 
-SPEEDS = (1.0, 1.02)
-"""A clean utterance is also heard at the other speeds here; a faster view's phrase is
-taken when it fits better against the phone loop (higher margin) and is no longer, in
-phones, than the phrase heard as spoken. Played 2% faster, speech has its formants 2%
-higher: a crude speaker normalisation for voices lower than the model's speakers (the
-factor was chosen on the calibration voices; see README). The length rule: over the
-coach's own voice leaking into the microphone, the faster view fitted "start the count"
-where "stop" was said."""
-
-
-class View(NamedTuple):
-    """A phrase heard in one view of an utterance, and its rejection measures (None if no
-    whole phrase was found)."""
-
-    text: str
-    features: Features | None
-
-
-def better_view(heard: View, faster: View) -> View:
-    """`faster` if its phrase fits better and is no longer than `heard`'s (see SPEEDS)."""
-    if heard.features is None or faster.features is None:
-        return heard
-    if (faster.features.phones <= heard.features.phones
-            and faster.features.margin > heard.features.margin):
-        return faster
-    return heard
-
-
-def sped_up(audio: bytes, speed: float) -> bytes:
-    """`audio` (16 kHz int16) played `speed` times as fast: shorter and higher."""
-    x = np.frombuffer(audio, dtype=np.int16).astype(np.float32)
-    y = soxr.resample(x, RATE * speed, RATE)
-    return np.clip(np.round(y), -32768, 32767).astype(np.int16).tobytes()
-
-
 def _is_clean(audio: bytes) -> bool:
     """Spoken in quiet (see _QUIET_DB) and not clipped."""
     energy = rejection.frame_energy(audio)
@@ -122,9 +86,6 @@ class PocketSphinxRecognizer:
     utterance's own mean is kept: noise and clipping shift it far from clean speech's (with
     the prior, white noise at 10 dB SNR went from 75% to 22%). `last_cmn` is the own mean
     of the last utterance if it was clean (for calibrating).
-
-    Speaker normalisation: clean speech is also heard faster (SPEEDS), and the better
-    fitting phrase taken (`better_view`).
 
     Phrases with words missing from the dictionary are left out and listed in
     `missing_words`.
@@ -201,38 +162,20 @@ class PocketSphinxRecognizer:
     def _end(self) -> Result:
         # Decoded whole, once it has ended: cepstral mean normalisation is then computed
         # on the utterance itself ("batch"), instead of being carried over from earlier
-        # audio, which made short commands after long silences fail.
+        # audio, which made short commands after long silences fail. The endpointer cuts
+        # close to the last phone, so some silence is added for the search to end in.
         speech = b"".join(self._speech)
+        audio = speech + self._floor(bytes(self._frame * _TAIL_FRAMES))
         self._speech.clear()
         self._in_utt = False
+        self.last_features = None
         clean = _is_clean(speech)
-        heard = self._hear(speech, 1.0, clean)
-        for speed in SPEEDS[1:] if clean and heard.features is not None else ():
-            heard = better_view(heard, self._hear(speech, speed, clean))
-        self.last_features = heard.features
-        if heard.features is None:
-            return Result("", 0.0, final=True)
-        if self.rejection is None:
-            return Result(heard.text, 1.0, final=True)
-        if not self.rejection.accepts(heard.features):
-            return Result("", 0.0, final=True)
-        return Result(heard.text, self.rejection.confidence(heard.features), final=True)
-
-    def _hear(self, speech: bytes, speed: float, clean: bool) -> View:
-        """The grammar's phrase for `speech` played `speed` times as fast, and its
-        rejection measures (None if no whole phrase was found)."""
-        if speed != 1.0:
-            speech = sped_up(speech, speed)
-        # The endpointer cuts close to the last phone, so some silence is added for the
-        # search to end in.
-        audio = speech + self._floor(bytes(self._frame * _TAIL_FRAMES))
         own = self._own_cmn(audio) if clean and self.cmn_prior is not None else None
         cmn = None if own is None else self._blend(own)
         hyp, words = self._decode("grammar", audio, cmn)
         frames = self._decoder.n_frames()
-        if speed == 1.0:
-            # Decoded without a prior, the decoder now holds the utterance's own mean.
-            self.last_cmn = (own if own is not None else self._current_cmn()) if clean else None
+        # Decoded without a prior, the decoder now holds the utterance's own mean.
+        self.last_cmn = (own if own is not None else self._current_cmn()) if clean else None
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
@@ -242,17 +185,22 @@ class PocketSphinxRecognizer:
             hyp = next((h for h in itertools.islice(self._decoder.nbest(), _NBEST)
                         if h is not None and h.hypstr in self._phrases), None)
         if hyp is None:
-            return View("", None)
+            return Result("", 0.0, final=True)
         loop, phones = self._decode("phones", audio, cmn)
         expected = self._phones(hyp.hypstr)
         unexplained, unsupported = rejection.coverage(speech, words)
-        return View(hyp.hypstr, Features(
+        features = self.last_features = Features(
             margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
             distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
             phones=len(expected),
             unexplained=unexplained,
             word_margin=rejection.word_margin(words, phones),
-            unsupported=unsupported))
+            unsupported=unsupported)
+        if self.rejection is None:
+            return Result(hyp.hypstr, 1.0, final=True)
+        if not self.rejection.accepts(features):
+            return Result("", 0.0, final=True)
+        return Result(hyp.hypstr, self.rejection.confidence(features), final=True)
 
     def _phones(self, phrase: str) -> list[str]:
         phones: list[str] = []
