@@ -128,6 +128,23 @@ def test_pause_freezes_the_count_and_resume_continues_from_the_same_number(
     assert texts(drv.say("time_left")) == [msg(coach_data, "time_left", seconds=16)]
 
 
+def test_a_number_overdue_when_the_count_is_paused_keeps_a_full_interval_after_it(
+        drv: Driver, coach_data: CoachData):
+    """The coach can be busy (decoding what was said) when a number falls due; paused
+    then, that number comes first on resuming, still a whole interval before the next."""
+    to_hold(drv)
+    drv.count_to(12)
+    drv.clock.advance(1.3)  # 13 fell due 0.3 s ago and has not been said yet
+    assert texts(drv.say("pause")) == [msg(coach_data, "paused_count", count=12)]
+    drv.clock.advance(5)
+    drv.say("resume")
+    drv.speech_done()
+    resumed = drv.clock.now()
+    assert drv.timers["count"] == pytest.approx(resumed)
+    assert drv.count_to(13) == ["13"]
+    assert drv.timers["count"] == pytest.approx(drv.clock.now() + 1.0)
+
+
 @pytest.mark.parametrize("intent", ["prevention_tips", "equipment", "see_doctor",
                                     "list_commands", "repeat", None])
 def test_asides_during_a_count_freeze_it_and_carry_on(drv: Driver, intent: str | None):

@@ -37,7 +37,11 @@ class Hold:
     def elapsed(self, now: float) -> float:
         if self.frozen_elapsed is not None:
             return self.frozen_elapsed
-        return min(now - self.started_at, self.total * self.interval)
+        # Running time never passes the next number still to be said: when the coach was
+        # busy as it fell due, the count waits for it. Frozen past it, the hold would
+        # resume with that number and the next one less than an interval apart.
+        return min(now - self.started_at, (self.said + 1) * self.interval,
+                   self.total * self.interval)
 
     def seconds_left(self, now: float) -> int:
         """Whole seconds of holding still to go (rounded up)."""
