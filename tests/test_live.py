@@ -197,10 +197,14 @@ def test_echo_gate_learns_the_leak_and_lets_a_louder_voice_through():
         return (rng.normal(0, rms, 320)).astype(np.int16).tobytes()
 
     t = 0.0
-    for _ in range(50):  # the coach talks; the microphone hears it 30 dB down
-        out = gate.microphone(t, t + 0.02, chunk(31.6))
+    for i in range(50):  # the coach talks; the microphone hears it 30 dB down
+        leak = chunk(31.6)
+        out = gate.microphone(t, t + 0.02, leak)
         t += 0.02
-        assert out == bytes(640), "leak alone is replaced by silence"
+        if i < 9:  # no estimate yet: passed on, judged as a whole by is_echo
+            assert out == leak
+        else:
+            assert out == bytes(640), "leak alone is replaced by silence"
     assert gate.leak == pytest.approx(1e-3, rel=0.3)
     assert gate.is_echo(0.0, t)
     loud = chunk(300.0)  # the user, 20 dB above the leak

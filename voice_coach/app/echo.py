@@ -10,7 +10,9 @@ heard, the microphone's power with the power being played at the same time:
   now and then does not inflate it.
 - Chunk by chunk, while the coach plays, microphone audio the leak explains is replaced
   by silence before the recognizer sees it (with a short hangover once the user's voice
-  shows), so the coach's voice neither starts utterances nor runs into the user's.
+  shows), so the coach's voice neither starts utterances nor runs into the user's. Until
+  the leak has been estimated, chunks pass unchanged: replacing them then cut the start of
+  commands said just as the coach began to speak.
 - An utterance heard while the coach played is echo unless the microphone held clearly
   more than the leak explains (`MARGIN_DB`): that surplus is the user's voice.
 
@@ -68,7 +70,10 @@ class EchoGate:
         if play > PLAYING_POWER:
             self._ratios.append(mic / play)
         play = max(play, self.played(start - ALIGN_SECONDS, end + ALIGN_SECONDS))
-        if play <= PLAYING_POWER:
+        if play <= PLAYING_POWER or self.leak is None:
+            # With no estimate of the leak yet (the coach's first fifth of a second), the
+            # chunk passes: the user may be talking as the coach starts, and `is_echo`
+            # judges the whole utterance when it ends, by then with an estimate.
             return chunk
         if mic >= self._expected(play):
             self._open_until = end + HANGOVER_SECONDS
