@@ -70,20 +70,20 @@ class EchoGate:
         if play > PLAYING_POWER:
             self._ratios.append(mic / play)
         play = max(play, self.played(start - ALIGN_SECONDS, end + ALIGN_SECONDS))
-        if play <= PLAYING_POWER or self.leak is None:
+        leak = self.leak
+        if play <= PLAYING_POWER or leak is None:
             # With no estimate of the leak yet (the coach's first fifth of a second), the
             # chunk passes: the user may be talking as the coach starts, and `is_echo`
             # judges the whole utterance when it ends, by then with an estimate.
             return chunk
-        if mic >= self._expected(play):
+        if mic >= self._expected(play, leak):
             self._open_until = end + HANGOVER_SECONDS
         if end <= self._open_until:
             return chunk
         return bytes(len(chunk))
 
-    def _expected(self, play: float) -> float:
+    def _expected(self, play: float, leak: float | None) -> float:
         """Microphone power above which there is more than the coach's voice."""
-        leak = self.leak
         if leak is None:  # no estimate yet: a voice below the playback level is taken as echo
             leak = 1.0
         return leak * play * 10 ** (MARGIN_DB / 10)
@@ -105,4 +105,4 @@ class EchoGate:
         chunks = [p for s, e, p in self._mic if e > start and s < end]
         if not chunks:
             return False
-        return float(np.mean(chunks)) < self._expected(play)
+        return float(np.mean(chunks)) < self._expected(play, self.leak)
