@@ -103,7 +103,7 @@ def main() -> int:
                 mic.say(strays[int(t / 20) % len(strays)], t + 3.0)
             t += 10.0
             while clock.now() < t:
-                coach.feed(mic.read(0.02) or b"")
+                coach.feed(mic.read(0.02) or b"", mic.captured_until)
         block(f"idle, minutes {n * step / 60:g}-{end / 60:g}", since, wall, step)
     false_wakes = len(wakes)
 

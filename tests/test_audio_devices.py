@@ -3,6 +3,7 @@ played into its virtual microphone, the coach's speech recorded from its virtual
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import subprocess
@@ -100,6 +101,34 @@ def test_devices_lists_the_virtual_devices(pulse: PrivatePulse):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "[default input]" in result.stdout and "[default output]" in result.stdout
+
+
+_READ_LATE = """
+import json, time
+from voice_coach.audio.devices import Microphone
+mic = Microphone()
+assert mic.read(10.0) is not None  # the stream has started (PulseAudio can take ~1 s)
+time.sleep(0.5)  # a loop busy decoding: chunks queue up meanwhile
+rows = []
+for _ in range(10):
+    mic.read(1.0)
+    rows.append((time.monotonic(), mic.captured_until))
+mic.close()
+print(json.dumps(rows))
+"""
+
+
+def test_microphone_chunks_carry_when_they_were_recorded(pulse: PrivatePulse):
+    """Chunks read late still say when they were recorded (the echo gate lines them up
+    with the coach's playback by that time)."""
+    result = subprocess.run([sys.executable, "-c", _READ_LATE], env=pulse.env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout.splitlines()[-1])
+    read_at, captured = rows[0]
+    assert read_at - captured > 0.3, "the first chunk waited in the queue"
+    steps = np.diff([c for _, c in rows])
+    assert (steps >= 0).all() and steps.sum() < 0.5, "recording times run on in order"
 
 
 def test_live_session_on_virtual_devices(pulse: PrivatePulse, speech: dict[str, Path],

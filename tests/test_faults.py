@@ -133,6 +133,7 @@ def test_an_exception_in_a_handler_is_logged_and_the_session_survives(coach_data
 class _Interrupting:
     def __init__(self) -> None:
         self.closed = False
+        self.captured_until = None
 
     def read(self, timeout: float) -> bytes | None:
         raise KeyboardInterrupt

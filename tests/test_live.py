@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
@@ -49,14 +51,35 @@ class Session:
         return [e for e in self.events if e.kind == "count"]
 
 
-def session(data: CoachData, synth: Pyttsx3Synthesizer, leak: float = 0.0) -> Session:
+class _BusyLoopMic(ScheduledSource):
+    """A virtual microphone read `lag` seconds late, as when decoding keeps the live loop
+    busy: each chunk is handed out once the clock has moved on by `lag`, with the time it
+    was recorded."""
+
+    def __init__(self, clock: VirtualClock, lag: float, **kwargs: Any) -> None:
+        super().__init__(clock, **kwargs)
+        n = round(lag / 0.02)
+        self._late = deque((bytes(2 * self.chunk), self.origin - (n - k) * 0.02)
+                           for k in range(n))
+
+    def read(self, timeout: float) -> bytes | None:
+        chunk = super().read(timeout) or b""
+        self._late.append((chunk, self.clock.now()))
+        chunk, self.captured_until = self._late.popleft()
+        return chunk
+
+
+def session(data: CoachData, synth: Pyttsx3Synthesizer, leak: float = 0.0,
+            lag: float = 0.0) -> Session:
     clock = VirtualClock()
     sink = TimelineSink(clock)
     events: list[TranscriptEvent] = []
     recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
     coach = LiveCoach(data, recognizer, Voice(synth, sink), clock,
                       gate=EchoGate(sink.power), on_event=events.append)
-    return Session(coach, ScheduledSource(clock, leak=sink, leak_gain=leak), sink, events)
+    mic = (_BusyLoopMic(clock, lag, leak=sink, leak_gain=leak) if lag
+           else ScheduledSource(clock, leak=sink, leak_gain=leak))
+    return Session(coach, mic, sink, events)
 
 
 def run(s: Session, script: str, until: float | None = None) -> None:
@@ -147,12 +170,27 @@ def test_the_coach_hearing_itself_gives_no_commands(coach_data: CoachData, synth
     assert "steady yourself" in " ".join(e.text for e in s.said("coach"))
 
 
+def test_chunks_read_late_are_judged_by_when_they_were_recorded(coach_data: CoachData,
+                                                                synth):
+    """The loop 0.3 s behind the microphone (decoding holds it up) and the coach's voice
+    from a loudspeaker: the echo gate compares each chunk with what was playing when it
+    was recorded, so the coach still gives itself no commands."""
+    s = session(coach_data, synth, leak=0.3, lag=0.3)
+    run(s, "cramp help\nnext step\nno", until=40)
+    assert [e.intent for e in s.said("user")] == ["cramp_help", "next", "no"]
+    assert "steady yourself" in " ".join(e.text for e in s.said("coach"))
+
+
 class _LosingSource:
     """A virtual microphone that is lost at `lose_at` and comes back on reopening."""
 
     def __init__(self, mic: ScheduledSource, lose_at: float) -> None:
         self.mic, self.lose_at = mic, lose_at
         self.opened = 0
+
+    @property
+    def captured_until(self) -> float | None:
+        return self.mic.captured_until
 
     def open(self) -> _LosingSource:
         self.opened += 1

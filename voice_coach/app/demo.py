@@ -117,7 +117,7 @@ def run_scripted(coach: LiveCoach, mic: ScheduledSource, user: ScriptedUser,
     finished_at: float | None = None
     while clock.now() - coach.runner.origin < (until or MAX_SECONDS):
         user.step(coach, mic)
-        coach.feed(mic.read(0.02) or b"")
+        coach.feed(mic.read(0.02) or b"", mic.captured_until)
         if until is None and user.done and mic.busy_until <= clock.now():
             if finished_at is None:
                 finished_at = clock.now()

@@ -65,18 +65,21 @@ class LiveCoach:
         """What was heard and not acted on (idle speech, echo), for status and tests."""
 
     # --- inputs --------------------------------------------------------------------------
-    def feed(self, chunk: bytes) -> None:
-        """One chunk of 16 kHz mono int16 audio, just recorded."""
+    def feed(self, chunk: bytes, captured_until: float | None = None) -> None:
+        """One chunk of 16 kHz mono int16 audio, recorded until clock time `captured_until`
+        (default: just now). A loop busy decoding reads chunks late; their own time keeps
+        them lined up with what the coach was playing as they were recorded."""
         now = self.clock.now()
+        end = now if captured_until is None else min(captured_until, now)
         samples = np.frombuffer(chunk, dtype=np.int16)
-        self._levels.append((now, count_clipped(samples), len(samples)))
-        chunk = self.gate.microphone(now - len(chunk) / 2 / RATE, now, chunk)
+        self._levels.append((end, count_clipped(samples), len(samples)))
+        chunk = self.gate.microphone(end - len(chunk) / 2 / RATE, end, chunk)
         for result in self.recognizer.accept(chunk):
             if result.final:
-                self._heard(result)
+                self._heard(result, end)
             else:
                 if self._utterance_start is None:
-                    self._utterance_start = self.clock.now() - SPEECH_LEAD_SECONDS
+                    self._utterance_start = end - SPEECH_LEAD_SECONDS
                 self._on_status(f'hearing "{result.text}"' if result.text else "hearing ...")
         self.tick()
 
@@ -88,7 +91,7 @@ class LiveCoach:
         """The audio stream ended: decide on whatever was being said."""
         result = self.recognizer.finish()
         if result is not None:
-            self._heard(result)
+            self._heard(result, self.clock.now())
         self.tick()
 
     def device_lost(self, device: str) -> None:
@@ -116,24 +119,24 @@ class LiveCoach:
         return f"listening ({self.manager.status()})"
 
     # --- internals -----------------------------------------------------------------------
-    def _heard(self, result: Result) -> None:
-        now = self.clock.now()
-        start = self._utterance_start if self._utterance_start is not None else now - 1.0
+    def _heard(self, result: Result, end: float) -> None:
+        """`result` of an utterance whose audio ended being recorded at `end`."""
+        start = self._utterance_start if self._utterance_start is not None else end - 1.0
         self._utterance_start = None
         if not result.text:
-            if self._too_loud(start, now):
+            if self._too_loud(start, end):
                 return
             if (self.manager.active and self.runner.waiting_for_user()
-                    and now - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
-                    and not self.gate.is_echo(start, now)):
+                    and end - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
+                    and not self.gate.is_echo(start, end)):
                 self.runner.user("(not understood)", None)
             self._on_status(self.status())
             return
         match = self.matcher.match(result.text)
         intent = match.intent if match else None
         slots = dict(match.slots) if match else {}
-        t = now - self.runner.origin
-        if self.gate.is_echo(start, now):
+        t = self.clock.now() - self.runner.origin
+        if self.gate.is_echo(start, end):
             self._ignore(TranscriptEvent(t, "user", result.text, "echo", intent, slots))
             return
         if not self.manager.active and intent != WAKE_INTENT:
@@ -231,7 +234,7 @@ def run_live(coach: LiveCoach, devices: Devices, notice: Callable[[str], None],
                 lost = "microphone"
                 chunk = None
             if chunk:
-                coach.feed(chunk)
+                coach.feed(chunk, devices.source.captured_until)
             else:
                 coach.tick()
             if lost:

@@ -96,9 +96,11 @@ class Microphone:
 
     def __init__(self, device: str | int | None = None, chunk_seconds: float = 0.02) -> None:
         sd = _sd()
-        self._chunks: queue.Queue[bytes] = queue.Queue(maxsize=500)
+        self._chunks: queue.Queue[tuple[bytes, float]] = queue.Queue(maxsize=500)
         self._opened = time.monotonic()
         self._last: float | None = None
+        self.captured_until: float | None = None
+        """When PortAudio handed over the chunk `read` last returned (monotonic time)."""
         self.dropped = 0
         """Chunks dropped because nobody read them in time."""
         try:
@@ -114,13 +116,14 @@ class Microphone:
     def _callback(self, data: Any, _frames: int, _time: Any, _status: Any) -> None:
         self._last = time.monotonic()
         try:
-            self._chunks.put_nowait(bytes(data))
+            self._chunks.put_nowait((bytes(data), self._last))
         except queue.Full:
             self.dropped += 1
 
     def read(self, timeout: float) -> bytes | None:
         try:
-            return self._chunks.get(timeout=timeout)
+            chunk, self.captured_until = self._chunks.get(timeout=timeout)
+            return chunk
         except queue.Empty:
             pass
         if _stalled(self._stream, self._opened, self._last):

@@ -23,6 +23,11 @@ class SourceLost(Exception):
 class AudioSource(Protocol):
     """A stream of 16 kHz mono int16 audio."""
 
+    captured_until: float | None
+    """Clock time at which the chunk `read` last returned had been recorded, or None when
+    the source cannot tell. A busy reader gets chunks late; this says when they were
+    heard (the echo gate compares them with what was playing then)."""
+
     def read(self, timeout: float) -> bytes | None:
         """The next chunk, or None if none arrived within `timeout` seconds.
 
@@ -50,6 +55,7 @@ class ScheduledSource:
         self._pos = 0
         self.leak = leak
         self.leak_gain = leak_gain
+        self.captured_until: float | None = None
 
     def say(self, clip: AudioClip, at: float) -> float:
         """Place `clip` to start at clock time `at`; returns the time it ends."""
@@ -75,7 +81,8 @@ class ScheduledSource:
             mix += self.leak_gain * self.leak.span(start / RATE, self.chunk)
         self._clips = [(o, s) for o, s in self._clips if o + len(s) > end]
         self._pos = end
-        self.clock.advance_to(self.origin + end / RATE)
+        self.captured_until = self.origin + end / RATE
+        self.clock.advance_to(self.captured_until)
         return np.clip(mix, -32768, 32767).astype(np.int16).tobytes()
 
     def close(self) -> None:
