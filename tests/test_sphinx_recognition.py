@@ -199,9 +199,9 @@ def test_each_utterance_is_decoded_independently_of_earlier_ones(sphinx):
     later = recognize_clip(sphinx, AudioClip(np.concatenate([silence.samples, clip.samples]),
                                              clip.rate))
     assert first.text == later.text == "pause"
-    # Not to the last digit: PocketSphinx carries its background-noise estimate over, and
-    # restarts it when it switches normalisation for clean speech (measured: 0.016 apart).
-    assert later.confidence == pytest.approx(first.confidence, abs=0.03)
+    # Not to the last digit (measured: 0.024 apart): after 20 s of silence the words get
+    # other samples of the random noise floor laid under digital silence (sphinx._floor).
+    assert later.confidence == pytest.approx(first.confidence, abs=0.04)
 
 
 def test_quiet_speech_is_normalised_towards_the_calibrated_mean(sphinx):

@@ -27,6 +27,10 @@ _QUIET_DB = 30.0
 """An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
 CMN_PRIOR_WEIGHT = 0.5
 _NBEST = 10
+_PIECE_BYTES = 3200
+"""Audio goes to the search 0.1 s at a time (see `_decode`)."""
+_ONE_WORD = "#JSGF V1.0;\ngrammar mean;\npublic <mean> = a;\n"
+"""The cheapest search, for passes that only compute the cepstral mean."""
 _BEAM = 1e-70
 _WORD_BEAM = 1e-50
 """Wider than PocketSphinx's defaults (1e-48, 7e-29), which pruned the right phrase early
@@ -105,10 +109,11 @@ class PocketSphinxRecognizer:
         try:
             self._decoder = pocketsphinx.Decoder(
                 hmm=os.fspath(model / "en-us"), dict=os.fspath(model / "cmudict-en-us.dict"),
-                lm=None, cmn="batch", bestpath=False, beam=_BEAM, pbeam=_BEAM,
+                lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
                 wbeam=_WORD_BEAM, loglevel="FATAL")
             self._decoder.add_jsgf_string("grammar", jsgf(usable))
             self._decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
+            self._decoder.add_jsgf_string("mean", _ONE_WORD)
             self._decoder.activate_search("grammar")
         except (RuntimeError, ValueError) as err:
             raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
@@ -170,12 +175,11 @@ class PocketSphinxRecognizer:
         self._in_utt = False
         self.last_features = None
         clean = _is_clean(speech)
-        own = self._own_cmn(audio) if clean and self.cmn_prior is not None else None
-        cmn = None if own is None else self._blend(own)
+        own = self._own_cmn(audio)
+        cmn = self._blend(own) if clean and self.cmn_prior is not None else own
         hyp, words = self._decode("grammar", audio, cmn)
         frames = self._decoder.n_frames()
-        # Decoded without a prior, the decoder now holds the utterance's own mean.
-        self.last_cmn = (own if own is not None else self._current_cmn()) if clean else None
+        self.last_cmn = own if clean else None
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
@@ -210,45 +214,50 @@ class PocketSphinxRecognizer:
             phones += self._phones_of[word]
         return phones
 
-    def _current_cmn(self) -> tuple[float, ...]:
-        return tuple(float(v) for v in self._decoder.get_cmn().split(","))
-
     def _own_cmn(self, audio: bytes) -> tuple[float, ...]:
-        """The cepstral mean of `audio` on its own (batch CMN over a phone-loop pass)."""
-        self._decode("phones", audio)
-        return self._current_cmn()
-
-    def _blend(self, own: tuple[float, ...]) -> str:
-        """Halfway (CMN_PRIOR_WEIGHT) from `own` to the prior, as set_cmn takes it."""
-        assert self.cmn_prior is not None
-        mean = (CMN_PRIOR_WEIGHT * np.array(self.cmn_prior)
-                + (1 - CMN_PRIOR_WEIGHT) * np.array(own))
-        return ",".join(f"{v:.4f}" for v in mean)
-
-    def _decode(self, search: str, audio: bytes, cmn: str | None = None
-                ) -> tuple[Any, list[Segment]]:
-        """The best hypothesis (None if there is none) and its path, word by word; with
-        `cmn`, decoded with that cepstral mean instead of the utterance's own."""
-        self._decoder.activate_search(search)
-        if cmn is not None:
-            # "live" CMN starts from the given mean and, over a command's second or two,
-            # hardly moves from it.
-            self._decoder.config["cmn"] = "live"
-            self._decoder.reinit_feat()
-            self._decoder.set_cmn(cmn)
+        """The cepstral mean of `audio` on its own: PocketSphinx's batch normalisation,
+        computed over the whole utterance with a one-word search (nothing is decoded)."""
+        self._decoder.config["cmn"] = "batch"
+        self._decoder.reinit_feat()
+        self._decoder.activate_search("mean")
         self._decoder.start_utt()
         self._decoder.process_raw(audio, full_utt=True)
         self._decoder.end_utt()
-        if cmn is not None:
-            self._decoder.config["cmn"] = "batch"
-            self._decoder.reinit_feat()
+        mean = tuple(float(v) for v in self._decoder.get_cmn().split(","))
+        self._decoder.config["cmn"] = "live"
+        return mean
+
+    def _blend(self, own: tuple[float, ...]) -> tuple[float, ...]:
+        """Halfway (CMN_PRIOR_WEIGHT) from `own` to the prior."""
+        assert self.cmn_prior is not None
+        mean = (CMN_PRIOR_WEIGHT * np.array(self.cmn_prior)
+                + (1 - CMN_PRIOR_WEIGHT) * np.array(own))
+        return tuple(float(v) for v in mean)
+
+    def _decode(self, search: str, audio: bytes, cmn: tuple[float, ...]
+                ) -> tuple[Any, list[Segment]]:
+        """The best hypothesis (None if there is none) and its path, word by word, with
+        the cepstral mean `cmn`.
+
+        "live" normalisation starts from the given mean and, within a command, does not
+        move from it, so the audio can go in piece by piece: PocketSphinx holds Python's
+        lock while it decodes, and between pieces the audio callbacks get it (decoding a
+        second of speech in one call starved the speaker into underruns)."""
+        self._decoder.activate_search(search)
+        # A fresh front end: its background-noise estimate would otherwise carry over
+        # from the last pass, and each pass should see the utterance the same way.
+        self._decoder.reinit_feat()
+        self._decoder.set_cmn(",".join(f"{v:.4f}" for v in cmn))
+        self._decoder.start_utt()
+        for i in range(0, len(audio), _PIECE_BYTES):
+            self._decoder.process_raw(audio[i:i + _PIECE_BYTES])
+        self._decoder.end_utt()
         hyp = self._decoder.hyp()
         # The Python API hands out scores as logmath.exp(score); their log is proportional
         # to the log-likelihood, which is all the rejection measures need.
         path = [Segment(seg.word, seg.start_frame, seg.end_frame,
                         float(np.log(max(seg.ascore, 1e-300))))
                 for seg in self._decoder.seg() or ()]
-        self._decoder.activate_search("grammar")
         return hyp, path
 
     def finish(self) -> Result | None:
