@@ -155,6 +155,8 @@ class Speaker:
         """When each clip's first sample reached the device (monotonic time, est. latency)."""
         self.cuts: deque[float] = deque(maxlen=1000)
         """When `stop()` silenced a clip that was playing (monotonic time, est. latency)."""
+        self.underflows = 0
+        """Blocks PortAudio reported as late: the device ran dry (a gap or click)."""
         self._opened = time.monotonic()
         self._last: float | None = None
         self._played: deque[tuple[float, float, float]] = deque(
@@ -169,9 +171,11 @@ class Speaker:
             raise DeviceError(f"cannot open the speaker: {err}. Use --mute to print only, "
                               "or 'voice-coach simulate'") from err
 
-    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, _status: Any) -> None:
+    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
         now = time.monotonic()
         self._last = now
+        if status.output_underflow:
+            self.underflows += 1
         out = outdata[:, 0]
         filled = 0
         with self._lock:
