@@ -58,8 +58,9 @@ class _BusyLoopMic(ScheduledSource):
 
     def __init__(self, clock: VirtualClock, lag: float, **kwargs: Any) -> None:
         super().__init__(clock, **kwargs)
-        n = round(lag / 0.02)
-        self._late = deque((bytes(2 * self.chunk), self.origin - (n - k) * 0.02)
+        seconds = self.chunk / RATE
+        n = round(lag / seconds)
+        self._late = deque((bytes(2 * self.chunk), self.origin - (n - k) * seconds)
                            for k in range(n))
 
     def read(self, timeout: float) -> bytes | None:
