@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import signal
 import subprocess
 import sys
 import wave
@@ -16,10 +17,13 @@ import pytest
 from voice_coach.app.coach import CoachData
 from voice_coach.app.heard import recognize_files
 from voice_coach.app.live import Devices, LiveCoach, run_live
+from voice_coach.app.live_cli import StopRequest
 from voice_coach.app.runner import SessionRunner, TranscriptEvent
 from voice_coach.app.text_mode import run_text
 from voice_coach.app.voice import Voice
 from voice_coach.audio.clip import AudioClip, write_wav
+from voice_coach.audio.devices import DeviceError
+from voice_coach.audio.sources import SourceLost
 from voice_coach.cli import main
 from voice_coach.dialogue import ContentFileError, VirtualClock, load_content
 from voice_coach.dialogue.manager import DialogueManager
@@ -158,6 +162,58 @@ def test_ctrl_c_in_the_live_loop_releases_the_devices(coach_data: CoachData):
     with pytest.raises(KeyboardInterrupt):
         run_live(coach, Devices(lambda: source, Out, voice), print)
     assert source.closed and closed_outputs == [True] and voice.out is None
+
+
+def test_ctrl_c_asks_the_live_loop_to_stop_and_a_second_one_quits_at_once():
+    """The first Ctrl-C (or SIGTERM) only sets a flag: an exception raised wherever the
+    main thread is could leave a lock held that the audio threads need to finish."""
+    stop = StopRequest()
+    stop(signal.SIGINT, None)
+    assert stop.event.is_set()
+    with pytest.raises(KeyboardInterrupt):
+        stop(signal.SIGINT, None)
+
+
+class _Gone:
+    """A microphone that stops working, and cannot be opened again."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.captured_until = None
+
+    def open(self) -> _Gone:
+        self.opened += 1
+        if self.opened > 1:
+            raise DeviceError("no such device")
+        return self
+
+    def read(self, timeout: float) -> bytes | None:
+        raise SourceLost("unplugged")
+
+    def close(self) -> None:
+        pass
+
+
+def test_ctrl_c_while_waiting_for_a_lost_device_quits(coach_data: CoachData):
+    source = _Gone()
+    recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    voice = Voice()
+    coach = LiveCoach(coach_data, recognizer, voice, VirtualClock())
+    stop = StopRequest()
+    waits: list[float] = []
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            stop(signal.SIGINT, None)  # Ctrl-C during the third wait
+        assert len(waits) < 10, "still waiting for the device after Ctrl-C"
+
+    notices: list[str] = []
+    run_live(coach, Devices(source.open, None, voice), notices.append, wait=wait,
+             should_stop=stop.event.is_set)
+    assert len(waits) == 3 and source.opened == 4
+    assert not any("is back" in n for n in notices)
+    assert voice.out is None
 
 
 @pytest.fixture(scope="module")

@@ -196,23 +196,26 @@ class Devices:
         if out is not None and hasattr(out, "close"):
             out.close()
 
-    def reopen(self, wait: Callable[[float], None], notice: Callable[[str], None],
-               retry_seconds: float = 2.0) -> None:
-        """Close everything, then try to open it again until that works."""
+    def reopen(self, wait: Callable[[float], object], notice: Callable[[str], None],
+               retry_seconds: float = 2.0, should_stop: Callable[[], bool] = lambda: False,
+               ) -> bool:
+        """Close everything, then try to open it again until that works (True) or
+        `should_stop()` (False)."""
         self.close()
-        while True:
+        while not should_stop():
             try:
                 self._reset()
                 self.open()
-                return
+                return True
             except Exception as err:  # DeviceError, or PortAudio failing to restart
                 self.close()
                 notice(f"still waiting for the audio devices ({err})")
                 wait(retry_seconds)
+        return False
 
 
 def run_live(coach: LiveCoach, devices: Devices, notice: Callable[[str], None],
-             wait: Callable[[float], None] = time.sleep,
+             wait: Callable[[float], object] = time.sleep,
              should_stop: Callable[[], bool] = lambda: False) -> None:
     """Listen and coach until `should_stop()` or Ctrl-C (KeyboardInterrupt propagates).
 
@@ -241,7 +244,8 @@ def run_live(coach: LiveCoach, devices: Devices, notice: Callable[[str], None],
                 notice(f"the {lost} stopped working; keeping your place and waiting for it "
                        "(Ctrl-C to quit)")
                 coach.device_lost(lost)
-                devices.reopen(wait, notice)
+                if not devices.reopen(wait, notice, should_stop=should_stop):
+                    break
                 notice(f"the {lost} is back")
                 coach.device_back(lost)
     finally:

@@ -8,6 +8,7 @@ import functools
 import json
 import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -67,8 +68,25 @@ def _print_event(status: StatusLine) -> Callable[[TranscriptEvent], None]:
     return emit
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
+class StopRequest:
+    """Ctrl-C and SIGTERM as a flag the live loop looks at between chunks.
+
+    Raising KeyboardInterrupt from wherever the main thread happens to be can leave a lock
+    held (inside a queue the microphone's audio thread also uses, or the speaker's), and
+    closing the streams then waits for that thread for ever. The loop notices the flag
+    within a chunk or a decode; a second Ctrl-C raises KeyboardInterrupt at once."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def __call__(self, _signum: int, _frame: object) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        self.event.set()
+
+    def install(self) -> None:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self)
 
 
 def _played(voice: Voice, start: float, end: float) -> float:
@@ -101,9 +119,10 @@ def run_live_command(args: argparse.Namespace, data: CoachData,
 
     print('Listening. Say "cramp help" to start; Ctrl-C to quit. Nothing you say leaves '
           "this device.", flush=True)
-    signal.signal(signal.SIGTERM, _interrupt)
+    stop = StopRequest()
+    stop.install()
     with contextlib.suppress(KeyboardInterrupt):
-        run_live(coach, devices, notice)
+        run_live(coach, devices, notice, wait=stop.event.wait, should_stop=stop.event.is_set)
     status.clear()
     print("Bye.", flush=True)
     return 0
