@@ -15,7 +15,8 @@ Calibration speech shares no sentence and no voice with what the tests measure:
 
 First the typical cepstral mean of a command spoken in quiet is measured (the recognizer
 blends it with each quiet utterance's own; see voice_coach/recognition/sphinx.py), on every
-CMN_SAMPLE-th command of each voice. Then each clip is decoded with rejection off, keeping
+CMN_SAMPLE-th command of each voice, unwarped. Then each clip is decoded with rejection off
+by a recognizer adapting to the voice as in use (voice_coach/recognition/speaker.py), keeping
 its rejection features
 (voice_coach/recognition/rejection.py). A logistic model is fitted to tell clips whose
 phrase was really said (the right intent) from the rest. Its threshold is the lowest at
@@ -101,11 +102,12 @@ def speech(data: CoachData) -> list[tuple[str, str | None]]:
 class _Decoder:
     """PocketSphinx with rejection off, and the intent matcher, in one worker process."""
 
-    def __init__(self, cmn_prior: tuple[float, ...] | None) -> None:
+    def __init__(self, cmn_prior: tuple[float, ...] | None, adapt: bool = True) -> None:
         self.data = CoachData.load()
         self._matcher = self.data.matcher()
         self.recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
-                                                 calibrated=False, cmn_prior=cmn_prior)
+                                                 calibrated=False, cmn_prior=cmn_prior,
+                                                 adapt=adapt)
 
     def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:
         result = recognize_clip(self.recognizer, audio)
@@ -123,7 +125,7 @@ class _Decoder:
 def measure_cmn(voice: str, rate: int) -> list[tuple[float, ...]]:
     """The own cepstral means of every CMN_SAMPLE-th command, spoken in quiet by one
     voice."""
-    decoder = _Decoder(cmn_prior=None)
+    decoder = _Decoder(cmn_prior=None, adapt=False)
     means = []
     for text, want in speech(decoder.data)[::CMN_SAMPLE]:
         if want is not None:
@@ -135,10 +137,10 @@ def measure_cmn(voice: str, rate: int) -> list[tuple[float, ...]]:
 
 def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[Clip]:
     """Decode every calibration sentence spoken by one voice (one process per voice):
-    clean and with a background, then in noise. PocketSphinx carries some state from one
-    utterance to the next (its noise estimate), so the noisy clips get a decoder of their
-    own: the clean figures do not depend on them, and a rerun decodes every clip after the
-    same ones as before."""
+    clean and with a background, then in noise. The recognizer adapts to the voice on its
+    first clean commands (recognition/speaker.py), as it would in use; the noisy clips get
+    a decoder of their own, adapted the same way, so that the clean figures do not depend
+    on them."""
     decoder = _Decoder(cmn_prior)
     others = decoder.others(seed=rate)
     clips: list[Clip] = []
@@ -148,7 +150,9 @@ def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[C
         mixed = AudioClip(np.clip(clip.samples + np.roll(behind, 997 * i),
                                   -32768, 32767).astype(np.int16), clip.rate)
         clips += [decoder.clip(clip, want), decoder.clip(mixed, want, clean=False)]
+    adapted = decoder.recognizer.speaker
     decoder = _Decoder(cmn_prior)
+    decoder.recognizer.speaker = adapted  # the same speaker, now in noise
     for i, (clip, want) in enumerate(spoken):
         kind, snr = NOISES[i % len(NOISES)]
         clips.append(decoder.clip(add_noise(clip, kind, snr, seed=NOISE_SEED + i), want,

@@ -80,8 +80,14 @@ def main() -> int:
 
         audio_seconds = 0.0
         start = time.process_time()
-        correct = sum(intent(prep(c, i)) == want for i, (c, want) in enumerate(pos))
-        accepted = sum(intent(prep(c, i)) is not None for i, c in enumerate(neg))
+        correct = accepted = 0
+        for voice in range(len(voices)):
+            # Each voice is a new speaker: the recognizer adapts to it from scratch.
+            recognizer.new_speaker()
+            correct += sum(intent(prep(c, i)) == want for i, (c, want) in enumerate(pos)
+                           if i // len(positive) == voice)
+            accepted += sum(intent(prep(c, i)) is not None for i, c in enumerate(neg)
+                            if i // len(negative) == voice)
         noise_fa = sum(intent(c) is not None for c in noise_only) if kind is None else None
         cpu = time.process_time() - start
         audio_seconds = sum(c.seconds for c, _ in pos) + sum(c.seconds for c in neg)

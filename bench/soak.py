@@ -61,6 +61,9 @@ class Timed:
     def finish(self):
         return self.inner.finish()
 
+    def new_speaker(self) -> None:
+        self.inner.new_speaker()
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

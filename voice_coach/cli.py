@@ -85,7 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     rec = sub.add_parser("recognize", help="recognise intents in WAV files",
                          description="Each WAV file (any sample rate or channel count) goes "
                                      "through the recognizer and the intent matcher; the "
-                                     "model loads once for all files.")
+                                     "model loads once for all files. PocketSphinx adapts "
+                                     "to the voice of the first files: give one speaker's "
+                                     "files per call.")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--json", action="store_true", help="one JSON object per file")
     _common(rec)

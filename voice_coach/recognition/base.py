@@ -36,6 +36,10 @@ class Recognizer(Protocol):
         """End of stream: the final result of any utterance still open."""
         ...
 
+    def new_speaker(self) -> None:
+        """Someone else speaks from now on: forget any adaptation to the last voice."""
+        ...
+
 
 def recognize_clip(recognizer: Recognizer, clip: AudioClip, chunk_seconds: float = 0.1,
                    ) -> Result:

@@ -6,7 +6,7 @@ import itertools
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -15,6 +15,7 @@ from . import rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
 from .rejection import Features, RejectionModel, Segment
+from .speaker import SpeakerWarp
 
 # PocketSphinx's features break down on exact digital silence (synthesized speech, muted
 # microphones): a noise floor at about -60 dBFS, far below any real microphone's, fixes that.
@@ -73,6 +74,12 @@ def _is_clean(audio: bytes) -> bool:
             and count_clipped(samples) / len(samples) <= CLIPPED_SHARE)
 
 
+class _Heard(NamedTuple):
+    text: str
+    features: Features
+    own_cmn: tuple[float, ...]
+
+
 class PocketSphinxRecognizer:
     """Grammar-constrained PocketSphinx with its voice-activity endpointer.
 
@@ -89,7 +96,13 @@ class PocketSphinxRecognizer:
     voices: 95.8% -> 96.3% of commands decoded right before rejection). Otherwise the
     utterance's own mean is kept: noise and clipping shift it far from clean speech's (with
     the prior, white noise at 10 dB SNR went from 75% to 22%). `last_cmn` is the own mean
-    of the last utterance if it was clean (for calibrating).
+    of the last utterance (at the warp used) if it was clean and some phrase fitted it (for
+    calibrating).
+
+    Speaker adaptation (`speaker`, see that module): the first few clean utterances are
+    decoded at several frequency warps, each time keeping the warp whose phrase fits best;
+    then the warp that fitted best over them is used alone. Results therefore depend on the
+    voice heard so far; `new_speaker()` starts over, `adapt=False` never warps.
 
     Phrases with words missing from the dictionary are left out and listed in
     `missing_words`.
@@ -99,7 +112,7 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: list[str], rejection_model: RejectionModel | None = None,
                  calibrated: bool = True,
-                 cmn_prior: tuple[float, ...] | None = None) -> None:
+                 cmn_prior: tuple[float, ...] | None = None, adapt: bool = True) -> None:
         import pocketsphinx
 
         model = _model_dir()
@@ -137,6 +150,13 @@ class PocketSphinxRecognizer:
         self._in_utt = False
         self._speech: list[bytes] = []
         self._rng = np.random.default_rng(0)
+        self._adapt = adapt
+        self._warp = 1.0
+        self.new_speaker()
+
+    def new_speaker(self) -> None:
+        """Forget the voice adapted to (see the class docstring)."""
+        self.speaker = SpeakerWarp() if self._adapt else SpeakerWarp(warps=(1.0,))
 
     @staticmethod
     def _new_endpointer() -> Any:
@@ -175,11 +195,32 @@ class PocketSphinxRecognizer:
         self._in_utt = False
         self.last_features = None
         clean = _is_clean(speech)
+        warps = self.speaker.candidates(clean)
+        heard = [self._hear(speech, audio, clean, warp) for warp in warps]
+        if len(warps) > 1:
+            self.speaker.observe([h.features.margin if h else None for h in heard])
+        found = [h for h in heard if h is not None]
+        best = max(found, key=lambda h: h.features.margin) if found else None
+        self.last_cmn = best.own_cmn if clean and best else None
+        if best is None:
+            return Result("", 0.0, final=True)
+        features = self.last_features = best.features
+        if self.rejection is None:
+            return Result(best.text, 1.0, final=True)
+        if not self.rejection.accepts(features):
+            return Result("", 0.0, final=True)
+        return Result(best.text, self.rejection.confidence(features), final=True)
+
+    def _hear(self, speech: bytes, audio: bytes, clean: bool, warp: float) -> _Heard | None:
+        """The grammar's phrase for `audio` (`speech` with a tail of silence) at frequency
+        warp `warp`, with its rejection features; None if no whole phrase fits."""
+        if warp != self._warp:
+            self._decoder.config["warp_params"] = f"{warp:g}"
+            self._warp = warp
         own = self._own_cmn(audio)
         cmn = self._blend(own) if clean and self.cmn_prior is not None else own
         hyp, words = self._decode("grammar", audio, cmn)
         frames = self._decoder.n_frames()
-        self.last_cmn = own if clean else None
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
@@ -189,22 +230,17 @@ class PocketSphinxRecognizer:
             hyp = next((h for h in itertools.islice(self._decoder.nbest(), _NBEST)
                         if h is not None and h.hypstr in self._phrases), None)
         if hyp is None:
-            return Result("", 0.0, final=True)
+            return None
         loop, phones = self._decode("phones", audio, cmn)
         expected = self._phones(hyp.hypstr)
         unexplained, unsupported = rejection.coverage(speech, words)
-        features = self.last_features = Features(
+        return _Heard(hyp.hypstr, Features(
             margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
             distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
             phones=len(expected),
             unexplained=unexplained,
             word_margin=rejection.word_margin(words, phones),
-            unsupported=unsupported)
-        if self.rejection is None:
-            return Result(hyp.hypstr, 1.0, final=True)
-        if not self.rejection.accepts(features):
-            return Result("", 0.0, final=True)
-        return Result(hyp.hypstr, self.rejection.confidence(features), final=True)
+            unsupported=unsupported), own)
 
     def _phones(self, phrase: str) -> list[str]:
         phones: list[str] = []

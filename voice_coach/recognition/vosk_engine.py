@@ -102,3 +102,6 @@ class VoskRecognizer:
         result = self._final(self._recognizer.FinalResult())
         self._recognizer = self._new_recognizer()
         return result
+
+    def new_speaker(self) -> None:
+        """Nothing to forget: Vosk does not adapt to the speaker here."""
