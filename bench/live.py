@@ -195,6 +195,11 @@ def main() -> int:
     print("|---|---|---|---|")
     print(f"| end of utterance -> first sample of the answer | {ms(latencies, 50)} | "
           f"{ms(latencies, 90)} | {len(latencies)} |")
+    if latencies:
+        # The first utterances are decoded at several frequency warps while the recognizer
+        # adapts to the voice (voice_coach/recognition/speaker.py), so they take longer.
+        print(f"| the same, first \"cramp help\" (recognizer adapting to the voice) | "
+              f"{latencies[0] * 1000:.0f} ms | | 1 |")
     print(f"| end of \"stop\" -> coach silenced (barge-in) | {ms(barge_ins, 50)} | "
           f"{ms(barge_ins, 90)} | {len(barge_ins)} |")
     print(f"| count onset error over a {args.hold} s hold | {ms(np.abs(errors), 50)} | "
