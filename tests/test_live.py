@@ -145,8 +145,9 @@ def test_stop_while_the_coach_talks_cuts_it_off(coach_data: CoachData, synth):
 @pytest.mark.slow
 def test_stop_over_the_coach_with_earbud_leak(coach_data: CoachData, synth):
     """ "stop" said at 24 moments while the coach talks, its voice leaking into the
-    microphone at -30 dB (earbuds). Measured: understood all 24 times (22 with the
-    calibration before the grammar's "me" fix), never another command. The floors (20
+    microphone at -30 dB (earbuds). Measured: understood all 24 times (also with speaker
+    adaptation; 22 with the calibration before the grammar's "me" fix), never another
+    command. The floors (20
     understood, at most 2 other commands) guard against it getting much worse."""
     outcomes = []
     for at in np.arange(7.0, 13.0, 0.25):
