@@ -24,7 +24,7 @@ which the false-accept rate on the clean non-commands is below TARGET_FALSE_ACCE
 product's target), so as little accuracy as possible is given up to meet it.
 
     python bench/calibrate.py [--jobs N] [--save-clips F.json]   # writes
-        voice_coach/data/recognition/pocketsphinx.yaml (about 15 minutes on 2 cores)
+        voice_coach/data/recognition/pocketsphinx.yaml (about 25 minutes on 2 cores)
     python bench/calibrate.py --from-clips F.json   # refit without decoding again
         (keeps the CMN prior already written, which those clips were decoded with)
 """
