@@ -83,11 +83,13 @@ def main() -> int:
         correct = accepted = 0
         for voice in range(len(voices)):
             # Each voice is a new speaker: the recognizer adapts to it from scratch.
+            # (`pos` and `neg` hold each voice's clips in turn; i seeds the noise.)
             recognizer.new_speaker()
-            correct += sum(intent(prep(c, i)) == want for i, (c, want) in enumerate(pos)
-                           if i // len(positive) == voice)
-            accepted += sum(intent(prep(c, i)) is not None for i, c in enumerate(neg)
-                            if i // len(negative) == voice)
+            first_pos, first_neg = voice * len(positive), voice * len(negative)
+            correct += sum(intent(prep(pos[i][0], i)) == pos[i][1]
+                           for i in range(first_pos, first_pos + len(positive)))
+            accepted += sum(intent(prep(neg[i], i)) is not None
+                            for i in range(first_neg, first_neg + len(negative)))
         noise_fa = sum(intent(c) is not None for c in noise_only) if kind is None else None
         cpu = time.process_time() - start
         audio_seconds = sum(c.seconds for c, _ in pos) + sum(c.seconds for c in neg)
