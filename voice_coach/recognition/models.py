@@ -90,7 +90,7 @@ def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
     sphinx = PocketSphinxRecognizer(phrases)
     if not notice:
         notice = ("Using the built-in PocketSphinx engine. For better recognition get a Vosk "
-                  "model: see models/README.md")
+                  "model: see models/README.md.")
     if sphinx.missing_words:
         notice += (" Words PocketSphinx does not know (their phrases are left out): "
                    + ", ".join(sphinx.missing_words))
