@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from voice_coach.recognition import rejection
 from voice_coach.recognition.rejection import Features
+from voice_coach.recognition.sphinx import load_cmn_prior
+
+
+def _calibration(weights: int) -> dict[str, list[float] | float]:
+    """A calibration document with `weights` weights (the constant's included)."""
+    return {"weights": [0.0] * weights, "threshold": 0.0,
+            "mean": [0.0] * (weights - 1), "scale": [1.0] * (weights - 1)}
 
 
 def test_a_calibration_for_other_features_is_not_used():
     """A calibration written before a measure was added has too few weights: it must not
     be applied to the new features (the engine then says to recalibrate)."""
     inputs = len(rejection.terms(Features(0.0, 0.0, 0).vector()))
-    doc = {"weights": [0.0] * (inputs - 1), "threshold": 0.0,
-           "mean": [0.0] * (inputs - 2), "scale": [1.0] * (inputs - 2)}
-    assert rejection.load(doc) is None
-    doc = {"weights": [0.0] * inputs, "threshold": 0.0,
-           "mean": [0.0] * (inputs - 1), "scale": [1.0] * (inputs - 1)}
-    assert rejection.load(doc) is not None
+    assert rejection.load(_calibration(inputs - 1)) is None
+    assert rejection.load(_calibration(inputs)) is not None
 
 
 def test_the_shipped_calibration_fits_the_current_features():
@@ -23,4 +26,5 @@ def test_the_shipped_calibration_fits_the_current_features():
     taking every utterance for its nearest command."""
     doc = rejection.read_calibration()
     assert rejection.load(doc) is not None
-    assert len(doc["cmn_prior"]) == 13
+    prior = load_cmn_prior(doc)
+    assert prior is not None and len(prior) == 13

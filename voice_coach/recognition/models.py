@@ -83,15 +83,16 @@ def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
                 notice += (' The model has no "[unk]" word, so speech outside the commands '
                            "is rejected only when it does not come out as exactly one "
                            "command.")
-            if vosk.missing_words:
-                notice += (" Words the model does not know (their phrases are left out): "
-                           + ", ".join(vosk.missing_words))
-            return EngineChoice(vosk, notice)
+            return EngineChoice(vosk, notice + _left_out("the model", vosk.missing_words))
     sphinx = PocketSphinxRecognizer(phrases)
     if not notice:
         notice = ("Using the built-in PocketSphinx engine. For better recognition get a Vosk "
                   "model: see models/README.md.")
-    if sphinx.missing_words:
-        notice += (" Words PocketSphinx does not know (their phrases are left out): "
-                   + ", ".join(sphinx.missing_words))
-    return EngineChoice(sphinx, notice)
+    return EngineChoice(sphinx, notice + _left_out("PocketSphinx", sphinx.missing_words))
+
+
+def _left_out(engine: str, words: list[str]) -> str:
+    """The notice's sentence on the grammar `words` that `engine` does not know ("" if none)."""
+    if not words:
+        return ""
+    return f" Words {engine} does not know (their phrases are left out): {', '.join(words)}"
