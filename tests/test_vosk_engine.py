@@ -99,9 +99,9 @@ def test_engine_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     auto = make_recognizer("auto", ["next"])
     assert auto.recognizer.name == "pocketsphinx"
     assert "built-in PocketSphinx" in auto.notice and "models/README.md" in auto.notice
-    unknown = make_recognizer("auto", ["next", "unpause"]).notice
+    unknown = make_recognizer("auto", ["next", "zorblax"]).notice
     assert unknown.endswith("models/README.md. Words PocketSphinx does not know (their "
-                            "phrases are left out): unpause")
+                            "phrases are left out): zorblax")
     monkeypatch.setenv("VOICE_COACH_MODEL", str(MODEL))
     chosen = make_recognizer("auto", PHRASES)
     assert chosen.recognizer.name == "vosk" and str(MODEL) in chosen.notice

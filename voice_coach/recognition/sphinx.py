@@ -32,6 +32,9 @@ _PIECE_BYTES = 3200
 """Audio goes to the search 0.1 s at a time (see `_decode`)."""
 _ONE_WORD = "#JSGF V1.0;\ngrammar mean;\npublic <mean> = a;\n"
 """The cheapest search, for passes that only compute the cepstral mean."""
+PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition"
+                  / "pronunciations.dict")
+"""Intent words that PocketSphinx's dictionary lacks, with their phones."""
 _BEAM = 1e-70
 _WORD_BEAM = 1e-50
 """Wider than PocketSphinx's defaults (1e-48, 7e-29), which pruned the right phrase early
@@ -53,6 +56,25 @@ def sphinx_vocabulary(model_dir: Path | None = None) -> frozenset[str]:
     except OSError as err:
         raise ModelError(f"PocketSphinx dictionary {path} cannot be read ({err.strerror}); "
                          "reinstall it with: pip install --force-reinstall pocketsphinx") from err
+
+
+def extra_pronunciations(path: Path = PRONUNCIATIONS) -> dict[str, str]:
+    """Word -> phones from `path`, in the dictionary's own format ("unpause AH N P AO Z";
+    "#" starts a comment line)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise ModelError(f"{path} cannot be read ({err.strerror}); reinstall voice-coach") from err
+    words: dict[str, str] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) < 2:
+            raise ModelError(f"{path}, line {number}: a word needs its phones "
+                             f"(like 'unpause AH N P AO Z'), got {line.strip()!r}")
+        words[parts[0]] = " ".join(parts[1:])
+    return words
 
 
 def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
@@ -104,8 +126,8 @@ class PocketSphinxRecognizer:
     then the warp that fitted best over them is used alone. Results therefore depend on the
     voice heard so far; `new_speaker()` starts over, `adapt=False` never warps.
 
-    Phrases with words missing from the dictionary are left out and listed in
-    `missing_words`.
+    Words missing from the dictionary come from PRONUNCIATIONS; phrases with words in
+    neither are left out and listed in `missing_words`.
     """
 
     name = "pocketsphinx"
@@ -116,7 +138,8 @@ class PocketSphinxRecognizer:
         import pocketsphinx
 
         model = _model_dir()
-        usable, self.missing_words = split_known(phrases, sphinx_vocabulary(model))
+        extra = extra_pronunciations(PRONUNCIATIONS)
+        usable, self.missing_words = split_known(phrases, sphinx_vocabulary(model) | extra.keys())
         if not usable:
             raise ModelError("none of the intent phrases can be recognised by PocketSphinx")
         try:
@@ -124,6 +147,7 @@ class PocketSphinxRecognizer:
                 hmm=os.fspath(model / "en-us"), dict=os.fspath(model / "cmudict-en-us.dict"),
                 lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
                 wbeam=_WORD_BEAM, loglevel="FATAL")
+            self._add_words(extra, model)
             self._decoder.add_jsgf_string("grammar", jsgf(usable))
             self._decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
             self._decoder.add_jsgf_string("mean", _ONE_WORD)
@@ -153,6 +177,17 @@ class PocketSphinxRecognizer:
         self._adapt = adapt
         self._warp = 1.0
         self.new_speaker()
+
+    def _add_words(self, pronunciations: dict[str, str], model: Path) -> None:
+        for word, phones in pronunciations.items():
+            if self._decoder.lookup_word(word) is not None:
+                continue
+            try:
+                self._decoder.add_word(word, phones)
+            except RuntimeError as err:
+                raise ModelError(f"{PRONUNCIATIONS}: PocketSphinx cannot use the phones given "
+                                 f"for '{word}' ({phones}); use the phones of its dictionary, "
+                                 f"{model / 'cmudict-en-us.dict'}") from err
 
     def new_speaker(self) -> None:
         """Forget the voice adapted to (see the class docstring)."""
