@@ -1,14 +1,15 @@
 """Recognition benchmark: intent accuracy, false-accept rate, real-time factor, peak memory.
 
     python bench/recognition.py [--engine pocketsphinx|vosk] [--model PATH]
-                                [--voices VOICE...] [--conditions NAME...]
+                                [--voices VOICE...] [--conditions NAME...] [--misses]
 
 Speech is synthesized with espeak-ng from the sentence test files (tests/sentences/en):
 every positive sentence without digits is spoken by each voice; the no-match sentences,
 the out-of-domain list (running chatter, weather, music, calls) and noise-only clips
 measure false accepts. Conditions: clean, and white/pink/babble noise at 10 and 5 dB SNR.
 The default voices are the held-out ones, which bench/calibrate.py never hears;
-`--voices en-us en` measures calibration voices instead. Prints a Markdown table.
+`--voices en-us en` measures calibration voices instead. Prints a Markdown table, and
+with `--misses` every command not understood and every false accept, with what was heard.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ def main() -> int:
                              f"{', '.join(v for v, _ in HELD_OUT_VOICES)})")
     parser.add_argument("--conditions", nargs="*", metavar="NAME",
                         help="only these conditions (e.g. clean 'pink 10 dB')")
+    parser.add_argument("--misses", action="store_true",
+                        help="list the commands not understood and the false accepts")
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
@@ -60,10 +63,17 @@ def main() -> int:
     conditions = Conditions([c for c, _ in pos[:40]])
     noise_only = conditions.noise_only()
 
-    def intent(clip: AudioClip) -> str | None:
+    misses: list[str] = []
+    missed: dict[str, list[str]] = {}
+
+    def intent(clip: AudioClip, said: str = "", want: str | None = None) -> str | None:
         result = recognize_clip(recognizer, clip)
         match = matcher.match(result.text) if result.text else None
-        return match.intent if match else None
+        got = match.intent if match else None
+        if got != want:
+            misses.append(f"{said} ({want or 'no command'}) heard as {result.text!r} "
+                          f"({got or 'nothing'})")
+        return got
 
     print(f"engine: {recognizer.name}; voices: {', '.join(v for v, _ in voices)}; "
           f"{len(pos)} in-domain clips, {len(neg)} out-of-domain "
@@ -86,11 +96,14 @@ def main() -> int:
             # (`pos` and `neg` hold each voice's clips in turn; i seeds the noise.)
             recognizer.new_speaker()
             first_pos, first_neg = voice * len(positive), voice * len(negative)
-            correct += sum(intent(prep(pos[i][0], i)) == pos[i][1]
+            who = voices[voice][0]
+            correct += sum(intent(prep(pos[i][0], i), f"{who}: {positive[i - first_pos][0]!r}",
+                                  pos[i][1]) == pos[i][1]
                            for i in range(first_pos, first_pos + len(positive)))
-            accepted += sum(intent(prep(neg[i], i)) is not None
-                            for i in range(first_neg, first_neg + len(negative)))
-        noise_fa = sum(intent(c) is not None for c in noise_only) if kind is None else None
+            accepted += sum(intent(prep(neg[i], i), f"{who}: {negative[i - first_neg]!r}")
+                            is not None for i in range(first_neg, first_neg + len(negative)))
+        noise_fa = (sum(intent(c, f"noise clip {i}") is not None
+                        for i, c in enumerate(noise_only)) if kind is None else None)
         cpu = time.process_time() - start
         audio_seconds = sum(c.seconds for c, _ in pos) + sum(c.seconds for c in neg)
         if noise_fa is not None:
@@ -98,8 +111,13 @@ def main() -> int:
         noise_cell = f"{noise_fa}/{len(noise_only)}" if noise_fa is not None else "-"
         print(f"| {name} | {correct / len(pos):.1%} | {accepted / len(neg):.1%} | {noise_cell} "
               f"| {cpu / audio_seconds:.3f} |", flush=True)
+        missed[name], misses[:] = list(misses), []
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (RSS): {peak:.0f} MB")
+    if args.misses:
+        for name, lines in missed.items():
+            print(f"\n{name}: {len(lines)} not understood or falsely accepted")
+            print("\n".join(f"- {line}" for line in lines))
     return 0
 
 
