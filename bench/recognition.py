@@ -111,7 +111,8 @@ def main() -> int:
         noise_cell = f"{noise_fa}/{len(noise_only)}" if noise_fa is not None else "-"
         print(f"| {name} | {correct / len(pos):.1%} | {accepted / len(neg):.1%} | {noise_cell} "
               f"| {cpu / audio_seconds:.3f} |", flush=True)
-        missed[name], misses[:] = list(misses), []
+        missed[name] = misses.copy()
+        misses.clear()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (RSS): {peak:.0f} MB")
     if args.misses:
