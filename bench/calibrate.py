@@ -114,6 +114,10 @@ class _Decoder:
         match = self._matcher.match(result.text) if result.text else None
         got = match.intent if match else None
         ok = got == want if want is not None else got is not None
+        if want is not None and ok:
+            # In use the coach adapts to what the rejection model accepts; rejection is
+            # off here, so to the commands it understood.
+            self.recognizer.learn(result.text)
         return (want is not None, ok, self.recognizer.last_features, clean)
 
     def others(self, seed: int = 1) -> Conditions:
@@ -138,7 +142,8 @@ def measure_cmn(voice: str, rate: int) -> list[tuple[float, ...]]:
 def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[Clip]:
     """Decode every calibration sentence spoken by one voice (one process per voice):
     clean and with a background, then in noise. The recognizer adapts to the voice on its
-    first clean commands (recognition/speaker.py), as it would in use; the noisy clips get
+    first clean commands (recognition/speaker.py, recognition/adaptation.py), as it would
+    in use; the noisy clips get
     a decoder of their own, adapted the same way, so that the clean figures do not depend
     on them."""
     decoder = _Decoder(cmn_prior)
@@ -150,9 +155,9 @@ def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[C
         mixed = AudioClip(np.clip(clip.samples + np.roll(behind, 997 * i),
                                   -32768, 32767).astype(np.int16), clip.rate)
         clips += [decoder.clip(clip, want), decoder.clip(mixed, want, clean=False)]
-    adapted = decoder.recognizer.speaker
+    adapted = decoder.recognizer
     decoder = _Decoder(cmn_prior)
-    decoder.recognizer.speaker = adapted  # the same speaker, now in noise
+    decoder.recognizer.adopt_speaker(adapted)  # the same speaker, now in noise
     for i, (clip, want) in enumerate(spoken):
         kind, snr = NOISES[i % len(NOISES)]
         clips.append(decoder.clip(add_noise(clip, kind, snr, seed=NOISE_SEED + i), want,

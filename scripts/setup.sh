@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode="${1:-run}"; shift || true
-runtime_pkgs=(espeak-ng libportaudio2 python3-venv python3-pip)
+runtime_pkgs=(espeak-ng libportaudio2 python3-venv python3-pip
+              sphinxtrain sphinxbase-utils pocketsphinx)  # the last three: speaker adaptation
 test_pkgs=(pulseaudio pulseaudio-utils libasound2-plugins)
 
 sudo_() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }

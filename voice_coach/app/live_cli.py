@@ -102,7 +102,8 @@ def run_live_command(args: argparse.Namespace, data: CoachData,
         open_source=lambda: Microphone(args.input_device),
         open_output=None if args.mute else (lambda: Speaker(args.output_device)),
         voice=voice, reset=reset_portaudio)
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
+                             background=True)
     print(choice.notice, file=sys.stderr)
     try:  # opened once, here, so a missing device gives its own message; run_live uses them
         devices.open()

@@ -57,9 +57,11 @@ class EngineChoice:
 
 
 def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
-                    ) -> EngineChoice:
+                    background: bool = False) -> EngineChoice:
     """Build the recognizer for `--engine` (auto = Vosk when a model is found, else the
-    built-in PocketSphinx)."""
+    built-in PocketSphinx). `background`: PocketSphinx adapts to the speaker in a thread
+    of its own (the live coach must not wait for it; elsewhere results are reproducible
+    without)."""
     from .sphinx import PocketSphinxRecognizer
     from .vosk_engine import VoskRecognizer
 
@@ -84,11 +86,14 @@ def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
                            "is rejected only when it does not come out as exactly one "
                            "command.")
             return EngineChoice(vosk, notice + _left_out("the model", vosk.missing_words))
-    sphinx = PocketSphinxRecognizer(phrases)
+    sphinx = PocketSphinxRecognizer(phrases, background=background)
     if not notice:
         notice = ("Using the built-in PocketSphinx engine. For better recognition get a Vosk "
                   "model: see models/README.md.")
-    return EngineChoice(sphinx, notice + _left_out("PocketSphinx", sphinx.missing_words))
+    notice += _left_out("PocketSphinx", sphinx.missing_words)
+    if sphinx.adaptation_notice:
+        notice += " " + sphinx.adaptation_notice
+    return EngineChoice(sphinx, notice)
 
 
 def _left_out(engine: str, words: list[str]) -> str:

@@ -5,17 +5,25 @@ from __future__ import annotations
 import itertools
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..audio.clip import CLIPPED_SHARE, count_clipped
-from . import rejection
+from . import adaptation, rejection
 from .base import ModelError, Result
 from .grammar import jsgf, split_known
 from .rejection import Features, RejectionModel, Segment
 from .speaker import SpeakerWarp
+from .sphinx_files import (
+    PRONUNCIATIONS,
+    extra_pronunciations,
+    load_cmn_prior,
+    model_dir,
+    sphinx_vocabulary,
+)
 
 # PocketSphinx's features break down on exact digital silence (synthesized speech, muted
 # microphones): a noise floor at about -60 dBFS, far below any real microphone's, fixes that.
@@ -32,58 +40,10 @@ _PIECE_BYTES = 3200
 """Audio goes to the search 0.1 s at a time (see `_decode`)."""
 _ONE_WORD = "#JSGF V1.0;\ngrammar mean;\npublic <mean> = a;\n"
 """The cheapest search, for passes that only compute the cepstral mean."""
-PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition"
-                  / "pronunciations.dict")
-"""Intent words that PocketSphinx's dictionary lacks, with their phones."""
 _BEAM = 1e-70
 _WORD_BEAM = 1e-50
 """Wider than PocketSphinx's defaults (1e-48, 7e-29), which pruned the right phrase early
 for some voices ("hold for thirty seconds" -> "do I call a doctor"); ~10% more CPU."""
-
-
-def _model_dir() -> Path:
-    import pocketsphinx
-
-    return Path(pocketsphinx.get_model_path()) / "en-us"
-
-
-def sphinx_vocabulary(model_dir: Path | None = None) -> frozenset[str]:
-    """Words the pronunciation dictionary knows."""
-    path = (model_dir or _model_dir()) / "cmudict-en-us.dict"
-    try:
-        with open(path, encoding="utf-8") as f:
-            return frozenset(line.split(maxsplit=1)[0] for line in f if line.strip())
-    except OSError as err:
-        raise ModelError(f"PocketSphinx dictionary {path} cannot be read ({err.strerror}); "
-                         "reinstall it with: pip install --force-reinstall pocketsphinx") from err
-
-
-def extra_pronunciations(path: Path = PRONUNCIATIONS) -> dict[str, str]:
-    """Word -> phones from `path`, in the dictionary's own format ("unpause AH N P AO Z";
-    "#" starts a comment line)."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        raise ModelError(f"{path} cannot be read ({err.strerror}); reinstall voice-coach") from err
-    words: dict[str, str] = {}
-    for number, line in enumerate(lines, start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        parts = line.split()
-        if len(parts) < 2:
-            raise ModelError(f"{path}, line {number}: a word needs its phones "
-                             f"(like 'unpause AH N P AO Z'), got {line.strip()!r}")
-        words[parts[0]] = " ".join(parts[1:])
-    return words
-
-
-def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
-    """The typical cepstral mean of a clean command in a calibration
-    (`rejection.read_calibration`), or None if there is none."""
-    try:
-        return tuple(float(v) for v in doc["cmn_prior"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def _is_clean(audio: bytes) -> bool:
@@ -121,10 +81,16 @@ class PocketSphinxRecognizer:
     of the last utterance (at the warp used) if it was clean and some phrase fitted it (for
     calibrating).
 
-    Speaker adaptation (`speaker`, see that module): the first few clean utterances are
-    decoded at several frequency warps, each time keeping the warp whose phrase fits best;
-    then the warp that fitted best over them is used alone. Results therefore depend on the
-    voice heard so far; `new_speaker()` starts over, `adapt=False` never warps.
+    Speaker adaptation, in two steps. (1) The frequency warp (`speaker`, see that module):
+    the first few clean utterances are decoded at several warps, each time keeping the
+    warp whose phrase fits best; then the warp that fitted best over them is used alone.
+    (2) An MLLR transform of the acoustic model (`adaptation`, see that module), estimated
+    from the clean utterances the rejection model accepted after that (`learn`), at
+    ESTIMATE_AT of them; each utterance is then decoded with and without it and the better
+    fit (margin) is kept. The estimate runs in a thread when `background` (the live coach:
+    decoding goes on meanwhile), else at once (reproducible results). Results therefore
+    depend on the voice heard so far; `new_speaker()` starts over, `adapt=False` does
+    neither. Without SphinxTrain's tools step 2 is skipped (`adaptation_notice` says why).
 
     Words missing from the dictionary come from PRONUNCIATIONS; phrases with words in
     neither are left out and listed in `missing_words`.
@@ -134,26 +100,17 @@ class PocketSphinxRecognizer:
 
     def __init__(self, phrases: list[str], rejection_model: RejectionModel | None = None,
                  calibrated: bool = True,
-                 cmn_prior: tuple[float, ...] | None = None, adapt: bool = True) -> None:
-        import pocketsphinx
-
-        model = _model_dir()
-        extra = extra_pronunciations(PRONUNCIATIONS)
-        usable, self.missing_words = split_known(phrases, sphinx_vocabulary(model) | extra.keys())
+                 cmn_prior: tuple[float, ...] | None = None, adapt: bool = True,
+                 background: bool = False) -> None:
+        model = model_dir()
+        self._extra = extra_pronunciations(PRONUNCIATIONS)
+        usable, self.missing_words = split_known(phrases,
+                                                 sphinx_vocabulary(model) | self._extra.keys())
         if not usable:
             raise ModelError("none of the intent phrases can be recognised by PocketSphinx")
-        try:
-            self._decoder = pocketsphinx.Decoder(
-                hmm=os.fspath(model / "en-us"), dict=os.fspath(model / "cmudict-en-us.dict"),
-                lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
-                wbeam=_WORD_BEAM, loglevel="FATAL")
-            self._add_words(extra, model)
-            self._decoder.add_jsgf_string("grammar", jsgf(usable))
-            self._decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
-            self._decoder.add_jsgf_string("mean", _ONE_WORD)
-            self._decoder.activate_search("grammar")
-        except (RuntimeError, ValueError) as err:
-            raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
+        self._grammar = jsgf(usable)
+        self._decoder = self._load_decoder()
+        self._adapted: Any = None
         self._phrases = frozenset(usable)
         self.rejection = rejection_model
         self.cmn_prior = cmn_prior
@@ -167,6 +124,7 @@ class PocketSphinxRecognizer:
                             rejection.CALIBRATION)
         self.last_features: Features | None = None
         self.last_cmn: tuple[float, ...] | None = None
+        self._last_clean: tuple[bytes, float] | None = None
         self._phones_of: dict[str, list[str]] = {}
         self._endpointer = self._new_endpointer()
         self._frame = self._endpointer.frame_bytes
@@ -175,15 +133,48 @@ class PocketSphinxRecognizer:
         self._speech: list[bytes] = []
         self._rng = np.random.default_rng(0)
         self._adapt = adapt
+        self._background = background
         self._warp = 1.0
+        self.adaptation_notice = ""
+        self._tools: dict[str, str] | None = None
+        self._hmm: Path | None = None
+        if adapt:
+            try:
+                self._tools = adaptation.find_tools()
+                self._hmm = adaptation.prepare_model(model / "en-us", self._tools)
+            except adaptation.AdaptationError as err:
+                self.adaptation_notice = f"Speaker adaptation is off: {err}."
         self.new_speaker()
 
-    def _add_words(self, pronunciations: dict[str, str], model: Path) -> None:
+    def _load_decoder(self, mllr: Path | None = None, dictionary: Path | None = None) -> Any:
+        """A decoder with the grammar, the phone loop and the cepstral-mean search; with the
+        speaker's MLLR transform `mllr` and a smaller `dictionary`, if given."""
+        import pocketsphinx
+
+        model = model_dir()
+        options = {"mllr": os.fspath(mllr)} if mllr else {}
+        try:
+            decoder = pocketsphinx.Decoder(
+                hmm=os.fspath(model / "en-us"),
+                dict=os.fspath(dictionary or model / "cmudict-en-us.dict"),
+                lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
+                wbeam=_WORD_BEAM, loglevel="FATAL", **options)
+            self._add_words(decoder, self._extra, model)
+            decoder.add_jsgf_string("grammar", self._grammar)
+            decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
+            decoder.add_jsgf_string("mean", _ONE_WORD)
+            decoder.activate_search("grammar")
+        except (RuntimeError, ValueError) as err:
+            raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
+        return decoder
+
+    @staticmethod
+    def _add_words(decoder: Any, pronunciations: dict[str, str], model: Path) -> None:
         for word, phones in pronunciations.items():
-            if self._decoder.lookup_word(word) is not None:
+            if decoder.lookup_word(word) is not None:
                 continue
             try:
-                self._decoder.add_word(word, phones)
+                decoder.add_word(word, phones)
             except RuntimeError as err:
                 raise ModelError(f"{PRONUNCIATIONS}: PocketSphinx cannot use the phones given "
                                  f"for '{word}' ({phones}); use the phones of its dictionary, "
@@ -192,6 +183,49 @@ class PocketSphinxRecognizer:
     def new_speaker(self) -> None:
         """Forget the voice adapted to (see the class docstring)."""
         self.speaker = SpeakerWarp() if self._adapt else SpeakerWarp(warps=(1.0,))
+        self._adapted = None
+        self.adaptation = (adaptation.SpeakerAdaptation(
+            self._hmm, self._pronounce, self._tools, self._load_adapted, self._background)
+            if self._tools is not None and self._hmm is not None else None)
+
+    @property
+    def adapted(self) -> bool:
+        """Whether a transform for this speaker is in use (see adaptation.py)."""
+        return self._adapted is not None
+
+    def adopt_speaker(self, other: PocketSphinxRecognizer) -> None:
+        """Go on with the voice `other` has adapted to (its warp and transform)."""
+        self.speaker, self.adaptation, self._adapted = (other.speaker, other.adaptation,
+                                                        other._adapted)
+
+    def _pronounce(self, word: str) -> str:
+        return self._decoder.lookup_word(word) or ""
+
+    def learn(self, text: str) -> None:
+        """Adapt to the last utterance as the speaker saying `text` (done by itself for
+        what the rejection model accepts), if it was clean and the warp is settled."""
+        if self.adaptation is not None and self._last_clean is not None:
+            audio, warp = self._last_clean
+            self.adaptation.add(audio, text, warp)
+
+    def _take_transform(self) -> None:
+        """Switch to the decoder with the speaker's newest transform, if one is ready."""
+        decoder = self.adaptation.take() if self.adaptation is not None else None
+        if decoder is not None:
+            self._adapted = decoder
+
+    def _load_adapted(self, matrix: bytes) -> Any:
+        """A decoder with the MLLR transform `matrix` (built by the adaptation's thread,
+        if it has one; with only the grammar's words in its dictionary it loads in a
+        tenth of the time, and PocketSphinx holds Python's lock meanwhile)."""
+        words = {w for phrase in self._phrases for w in phrase.split()} | {"a"}
+        with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
+            entries = [line for line in f if line.split("(", 1)[0].split()[0] in words]
+        with tempfile.TemporaryDirectory(prefix="voice-coach-mllr-") as tmp:
+            mllr, dictionary = Path(tmp) / "mllr_matrix", Path(tmp) / "grammar.dict"
+            mllr.write_bytes(matrix)
+            dictionary.write_text("".join(entries), encoding="utf-8")
+            return self._load_decoder(mllr, dictionary)
 
     @staticmethod
     def _new_endpointer() -> Any:
@@ -229,14 +263,21 @@ class PocketSphinxRecognizer:
         self._speech.clear()
         self._in_utt = False
         self.last_features = None
+        self._take_transform()
         clean = _is_clean(speech)
         warps = self.speaker.candidates(clean)
-        heard = [self._hear(speech, audio, clean, warp) for warp in warps]
+        heard = [self._hear(speech, audio, clean, warp, self._decoder) for warp in warps]
         if len(warps) > 1:
             self.speaker.observe([h.features.margin if h else None for h in heard])
+        elif self._adapted is not None:
+            # With and without the speaker's transform: it fits most voices better, but
+            # not every word of every voice (see adaptation.py).
+            heard.append(self._hear(speech, audio, clean, warps[0], self._adapted))
         found = [h for h in heard if h is not None]
         best = max(found, key=lambda h: h.features.margin) if found else None
         self.last_cmn = best.own_cmn if clean and best else None
+        self._last_clean = ((self._floor(bytes(self._frame * _TAIL_FRAMES)) + audio,
+                             warps[0]) if clean and len(warps) == 1 else None)
         if best is None:
             return Result("", 0.0, final=True)
         features = self.last_features = best.features
@@ -244,29 +285,33 @@ class PocketSphinxRecognizer:
             return Result(best.text, 1.0, final=True)
         if not self.rejection.accepts(features):
             return Result("", 0.0, final=True)
+        self.learn(best.text)
         return Result(best.text, self.rejection.confidence(features), final=True)
 
-    def _hear(self, speech: bytes, audio: bytes, clean: bool, warp: float) -> _Heard | None:
+    def _hear(self, speech: bytes, audio: bytes, clean: bool, warp: float, decoder: Any,
+              ) -> _Heard | None:
         """The grammar's phrase for `audio` (`speech` with a tail of silence) at frequency
-        warp `warp`, with its rejection features; None if no whole phrase fits."""
+        warp `warp` by `decoder`, with its rejection features; None if no whole phrase
+        fits."""
         if warp != self._warp:
             self._decoder.config["warp_params"] = f"{warp:g}"
             self._warp = warp
         own = self._own_cmn(audio)
         cmn = self._blend(own) if clean and self.cmn_prior is not None else own
-        hyp, words = self._decode("grammar", audio, cmn)
-        frames = self._decoder.n_frames()
+        decoder.config["warp_params"] = f"{warp:g}"
+        hyp, words = self._decode(decoder, "grammar", audio, cmn)
+        frames = decoder.n_frames()
         # When no path reaches the grammar's end, PocketSphinx returns the best partial one
         # ("stop the", from "stop the count"); the best whole phrase in the n-best list
         # ("stop") is taken instead, and without one nothing was recognised. (The rejection
         # measures then still see the partial path's words, the only path PocketSphinx
         # gives segments for.)
         if hyp is not None and hyp.hypstr not in self._phrases:
-            hyp = next((h for h in itertools.islice(self._decoder.nbest(), _NBEST)
+            hyp = next((h for h in itertools.islice(decoder.nbest(), _NBEST)
                         if h is not None and h.hypstr in self._phrases), None)
         if hyp is None:
             return None
-        loop, phones = self._decode("phones", audio, cmn)
+        loop, phones = self._decode(decoder, "phones", audio, cmn)
         expected = self._phones(hyp.hypstr)
         unexplained, unsupported = rejection.coverage(speech, words)
         return _Heard(hyp.hypstr, Features(
@@ -305,7 +350,8 @@ class PocketSphinxRecognizer:
                 + (1 - CMN_PRIOR_WEIGHT) * np.array(own))
         return tuple(float(v) for v in mean)
 
-    def _decode(self, search: str, audio: bytes, cmn: tuple[float, ...]
+    @staticmethod
+    def _decode(decoder: Any, search: str, audio: bytes, cmn: tuple[float, ...]
                 ) -> tuple[Any, list[Segment]]:
         """The best hypothesis (None if there is none) and its path, word by word, with
         the cepstral mean `cmn`.
@@ -314,21 +360,21 @@ class PocketSphinxRecognizer:
         move from it, so the audio can go in piece by piece: PocketSphinx holds Python's
         lock while it decodes, and between pieces the audio callbacks get it (decoding a
         second of speech in one call starved the speaker into underruns)."""
-        self._decoder.activate_search(search)
+        decoder.activate_search(search)
         # A fresh front end: its background-noise estimate would otherwise carry over
         # from the last pass, and each pass should see the utterance the same way.
-        self._decoder.reinit_feat()
-        self._decoder.set_cmn(",".join(f"{v:.4f}" for v in cmn))
-        self._decoder.start_utt()
+        decoder.reinit_feat()
+        decoder.set_cmn(",".join(f"{v:.4f}" for v in cmn))
+        decoder.start_utt()
         for i in range(0, len(audio), _PIECE_BYTES):
-            self._decoder.process_raw(audio[i:i + _PIECE_BYTES])
-        self._decoder.end_utt()
-        hyp = self._decoder.hyp()
+            decoder.process_raw(audio[i:i + _PIECE_BYTES])
+        decoder.end_utt()
+        hyp = decoder.hyp()
         # The Python API hands out scores as logmath.exp(score); their log is proportional
         # to the log-likelihood, which is all the rejection measures need.
         path = [Segment(seg.word, seg.start_frame, seg.end_frame,
                         float(np.log(max(seg.ascore, 1e-300))))
-                for seg in self._decoder.seg() or ()]
+                for seg in decoder.seg() or ()]
         return hyp, path
 
     def finish(self) -> Result | None:

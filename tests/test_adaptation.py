@@ -1,0 +1,137 @@
+"""Speaker adaptation (MLLR with SphinxTrain's tools) on espeak-ng speech generated in the
+test run: the tools really run, the transform really loads, and a deep voice that the
+unadapted model mishears is understood once the coach has adapted to it."""
+
+from __future__ import annotations
+
+import logging
+import struct
+from pathlib import Path
+
+import numpy as np
+import pocketsphinx
+import pytest
+
+from voice_coach.app.coach import CoachData
+from voice_coach.app.heard import understand_clip
+from voice_coach.recognition import adaptation, phrase_list, recognize_clip
+from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
+from voice_coach.recognition.evaluate import synthesize
+from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+
+HMM = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
+DEEP = ("en-us+m3", 170)
+"""A held-out voice: unadapted, its "next" is heard as "repeat it"."""
+WARM_UP = ["cramp help", "I can sit down", "what do I need", "prevention tips",
+           "how much longer", "when should I see a doctor", "what can I say", "pause",
+           "resume", "repeat that", "hold for twenty seconds", "go back", "start the count"]
+"""Thirteen commands, none of them "next": three to choose the warp, then ten that the
+coach adapts on (adaptation.ESTIMATE_AT)."""
+
+
+def test_mixture_weights_are_unquantised_from_sendump(tmp_path: Path):
+    weights = adaptation.mixture_weights(HMM / "sendump")
+    assert weights.shape == (5126, 3, 128)  # senones, streams, densities of en-us
+    # Probabilities, quantised: each senone's weights sum to about 1 in every stream.
+    sums = weights.sum(axis=2)
+    assert sums.min() > 0.85 and sums.max() < 1.05
+    out = tmp_path / "mixture_weights"
+    adaptation.write_mixture_weights(out, weights)
+    data = out.read_bytes()
+    body = data.index(b"endhdr\n") + len(b"endhdr\n")
+    assert data.startswith(b"s3\nversion 1.0\n") and body % 4 == 0
+    assert struct.unpack_from("=i", data, body)[0] == 0x11223344
+    assert struct.unpack_from("=IIII", data, body + 4) == (5126, 3, 128, weights.size)
+    stored = np.frombuffer(data, dtype="=f4", offset=body + 20)
+    assert np.allclose(stored, weights.ravel(), rtol=1e-6)
+
+
+def test_missing_tools_are_named_with_the_packages(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(adaptation, "SPHINXTRAIN_DIRS", ())
+    with pytest.raises(AdaptationError, match="apt-get install sphinxtrain sphinxbase-utils"):
+        adaptation.find_tools()
+
+
+def test_without_the_tools_the_coach_still_recognises(monkeypatch: pytest.MonkeyPatch):
+    clip = synthesize("cramp help")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    monkeypatch.setattr(adaptation, "SPHINXTRAIN_DIRS", ())
+    recognizer = PocketSphinxRecognizer(["cramp help", "next"], calibrated=False)
+    assert recognizer.adaptation is None
+    assert "Speaker adaptation is off" in recognizer.adaptation_notice
+    assert "apt-get install sphinxtrain" in recognizer.adaptation_notice
+    assert recognize_clip(recognizer, clip).text == "cramp help"
+
+
+@pytest.fixture(scope="module")
+def tools() -> dict[str, str]:
+    return adaptation.find_tools()
+
+
+@pytest.mark.slow
+def test_estimated_transform_loads_into_pocketsphinx(tools, tmp_path: Path):
+    hmm = adaptation.prepare_model(HMM, tools, tmp_path)
+    assert (hmm / "mdef").read_text(encoding="ascii").startswith("0.3")  # text form
+    assert adaptation.prepare_model(HMM, tools, tmp_path) == hmm  # made once
+    assert [p.name for p in tmp_path.iterdir()] == [hmm.name]  # no partial copies left
+    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    utterances = []
+    for text in WARM_UP[:5]:
+        clip = synthesize(text, *DEEP)
+        utterances.append((clip.samples.tobytes(), text.lower()))
+    matrix = adaptation.estimate(utterances, 0.94, hmm, decoder.lookup_word, tools)
+    lines = matrix.decode("ascii").split("\n")
+    assert lines[:3] == ["1", "3", "13"]  # one class, three streams of 13 coefficients
+    path = tmp_path / "mllr_matrix"
+    path.write_bytes(matrix)
+    pocketsphinx.Decoder(lm=None, mllr=str(path), loglevel="FATAL")  # loads, or raises
+
+
+def test_an_unwritable_cache_turns_adaptation_off(tmp_path: Path):
+    tools = {"pocketsphinx_mdef_convert": "/bin/true"}
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with pytest.raises(AdaptationError, match="cannot prepare the model for adaptation"):
+        adaptation.prepare_model(HMM, tools, blocked / "cache")
+
+
+def test_a_failing_tool_turns_adaptation_off_and_says_so(tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture):
+    broken = tmp_path / "bw"
+    broken.write_text("#!/bin/sh\necho 'bw: cannot read the model' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    tools = {"sphinx_fe": "/bin/true", "bw": str(broken), "mllr_solve": "/bin/true",
+             "pocketsphinx_mdef_convert": "/bin/true"}
+    adapt = SpeakerAdaptation(tmp_path, lambda word: "N EH K S T", tools, load=len,
+                              background=False)
+    with caplog.at_level(logging.WARNING):
+        for _ in range(adaptation.ESTIMATE_AT[0]):
+            adapt.add(bytes(3200), "next", 1.0)
+    assert adapt.take() is None
+    assert adapt.failed is not None and "bw failed (exit 3)" in adapt.failed
+    assert "cannot read the model" in adapt.failed
+    assert "speaker adaptation is off" in caplog.text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("background", [False, True])
+def test_a_deep_voice_is_understood_after_adapting_to_it(coach_data: CoachData,
+                                                         background: bool):
+    phrases = phrase_list(coach_data.intents)
+    matcher = coach_data.matcher()
+    recognizer = PocketSphinxRecognizer(phrases, background=background)
+    unadapted = PocketSphinxRecognizer(phrases, adapt=False)
+    for text in WARM_UP:
+        clip = synthesize(text, *DEEP)
+        assert understand_clip(recognizer, matcher, clip).intent is not None, text
+        understand_clip(unadapted, matcher, clip)
+    assert recognizer.adaptation is not None
+    recognizer.adaptation.wait()  # the live coach goes on decoding instead
+    assert recognizer.adaptation.failed is None
+    next_clip = synthesize("next", *DEEP)
+    assert understand_clip(unadapted, matcher, next_clip).intent != "next"
+    assert understand_clip(recognizer, matcher, next_clip).intent == "next"
+    assert recognizer.adapted
+    recognizer.new_speaker()  # someone else: the transform is dropped
+    assert not recognizer.adapted
