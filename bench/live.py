@@ -55,7 +55,8 @@ class Bench:
 
         os.environ.update({k: self.pulse.env[k] for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")})
         data = CoachData.load()
-        recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+        recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
+                                     background=True).recognizer  # as the live coach
         self.speaker = Speaker()
         self.voice = Voice(Pyttsx3Synthesizer(), None)
         self.heard: list[tuple[float, str | None]] = []

@@ -206,6 +206,7 @@ class PocketSphinxRecognizer:
         what the rejection model accepts), if it was clean and the warp is settled."""
         if self.adaptation is not None and self._last_clean is not None:
             audio, warp = self._last_clean
+            self._last_clean = None  # once
             self.adaptation.add(audio, text, warp)
 
     def _take_transform(self) -> None:
@@ -220,7 +221,8 @@ class PocketSphinxRecognizer:
         tenth of the time, and PocketSphinx holds Python's lock meanwhile)."""
         words = {w for phrase in self._phrases for w in phrase.split()} | {"a"}
         with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
-            entries = [line for line in f if line.split("(", 1)[0].split()[0] in words]
+            entries = [line for line in f
+                       if line.strip() and line.split()[0].split("(", 1)[0] in words]
         with tempfile.TemporaryDirectory(prefix="voice-coach-mllr-") as tmp:
             mllr, dictionary = Path(tmp) / "mllr_matrix", Path(tmp) / "grammar.dict"
             mllr.write_bytes(matrix)
