@@ -37,8 +37,8 @@ from voice_coach.recognition.sphinx import (
 )
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
-ACCURACY_FLOOR = 0.95  # measured: 96.8% (issue 3 asks for 97%)
-FALSE_ACCEPT_CEILING = 0.10  # measured: 6.7% (issue 3's target: below 10%)
+ACCURACY_FLOOR = 0.96  # measured: 97.2%, 212 of 218 (issue 3 asks for 97%)
+FALSE_ACCEPT_CEILING = 0.10  # measured: 8.7% (issue 3's target: below 10%)
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +134,8 @@ def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
     bench/calibrate.py never hears, whose sentences it never uses either.
 
     bench/recognition.py measures the same in noise (figures in the README). Issue 3 asks
-    for >= 97% accuracy and < 10% false accepts; the floor below guards what the engine
-    reaches today so it cannot silently get worse.
+    for >= 97% accuracy and < 10% false accepts; the floor, two clips below what the
+    engine reaches today, keeps it from silently getting worse.
     """
     positive, negative = labelled_sentences(SENTENCES)
     matcher = data.matcher()
