@@ -143,9 +143,8 @@ def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[C
     """Decode every calibration sentence spoken by one voice (one process per voice):
     clean and with a background, then in noise. The recognizer adapts to the voice on its
     first clean commands (recognition/speaker.py, recognition/adaptation.py), as it would
-    in use; the noisy clips get
-    a decoder of their own, adapted the same way, so that the clean figures do not depend
-    on them."""
+    in use; the noisy clips get a decoder of their own, adapted the same way, so that the
+    clean figures do not depend on them."""
     decoder = _Decoder(cmn_prior)
     others = decoder.others(seed=rate)
     clips: list[Clip] = []
