@@ -111,6 +111,7 @@ class PocketSphinxRecognizer:
         self._grammar = jsgf(usable)
         self._decoder = self._load_decoder()
         self._adapted: Any = None
+        self._grammar_dictionary: str | None = None
         self._phrases = frozenset(usable)
         self.rejection = rejection_model
         self.cmn_prior = cmn_prior
@@ -134,7 +135,6 @@ class PocketSphinxRecognizer:
         self._rng = np.random.default_rng(0)
         self._adapt = adapt
         self._background = background
-        self._warp = 1.0
         self.adaptation_notice = ""
         self._tools: dict[str, str] | None = None
         self._hmm: Path | None = None
@@ -219,14 +219,16 @@ class PocketSphinxRecognizer:
         """A decoder with the MLLR transform `matrix` (built by the adaptation's thread,
         if it has one; with only the grammar's words in its dictionary it loads in a
         tenth of the time, and PocketSphinx holds Python's lock meanwhile)."""
-        words = {w for phrase in self._phrases for w in phrase.split()} | {"a"}
-        with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
-            entries = [line for line in f
-                       if line.strip() and line.split()[0].split("(", 1)[0] in words]
+        if self._grammar_dictionary is None:  # read once per recognizer
+            words = {w for phrase in self._phrases for w in phrase.split()} | {"a"}
+            with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
+                self._grammar_dictionary = "".join(
+                    line for line in f
+                    if line.strip() and line.split()[0].split("(", 1)[0] in words)
         with tempfile.TemporaryDirectory(prefix="voice-coach-mllr-") as tmp:
             mllr, dictionary = Path(tmp) / "mllr_matrix", Path(tmp) / "grammar.dict"
             mllr.write_bytes(matrix)
-            dictionary.write_text("".join(entries), encoding="utf-8")
+            dictionary.write_text(self._grammar_dictionary, encoding="utf-8")
             return self._load_decoder(mllr, dictionary)
 
     @staticmethod
@@ -268,13 +270,15 @@ class PocketSphinxRecognizer:
         self._take_transform()
         clean = _is_clean(speech)
         warps = self.speaker.candidates(clean)
-        heard = [self._hear(speech, audio, clean, warp, self._decoder) for warp in warps]
+        means = {warp: self._means(audio, clean, warp) for warp in warps}
+        heard = [self._hear(speech, audio, means[warp], warp, self._decoder) for warp in warps]
         if len(warps) > 1:
             self.speaker.observe([h.features.margin if h else None for h in heard])
         elif self._adapted is not None:
             # With and without the speaker's transform: it fits most voices better, but
-            # not every word of every voice (see adaptation.py).
-            heard.append(self._hear(speech, audio, clean, warps[0], self._adapted))
+            # not every word of every voice (see adaptation.py). The cepstral mean does
+            # not depend on the transform.
+            heard.append(self._hear(speech, audio, means[warps[0]], warps[0], self._adapted))
         found = [h for h in heard if h is not None]
         best = max(found, key=lambda h: h.features.margin) if found else None
         self.last_cmn = best.own_cmn if clean and best else None
@@ -290,16 +294,21 @@ class PocketSphinxRecognizer:
         self.learn(best.text)
         return Result(best.text, self.rejection.confidence(features), final=True)
 
-    def _hear(self, speech: bytes, audio: bytes, clean: bool, warp: float, decoder: Any,
+    def _means(self, audio: bytes, clean: bool, warp: float,
+               ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """The cepstral mean of `audio` at frequency warp `warp` on its own, and the one to
+        decode with (see the class docstring)."""
+        self._decoder.config["warp_params"] = f"{warp:g}"
+        own = self._own_cmn(audio)
+        return own, self._blend(own) if clean and self.cmn_prior is not None else own
+
+    def _hear(self, speech: bytes, audio: bytes,
+              means: tuple[tuple[float, ...], tuple[float, ...]], warp: float, decoder: Any,
               ) -> _Heard | None:
         """The grammar's phrase for `audio` (`speech` with a tail of silence) at frequency
-        warp `warp` by `decoder`, with its rejection features; None if no whole phrase
-        fits."""
-        if warp != self._warp:
-            self._decoder.config["warp_params"] = f"{warp:g}"
-            self._warp = warp
-        own = self._own_cmn(audio)
-        cmn = self._blend(own) if clean and self.cmn_prior is not None else own
+        warp `warp` by `decoder`, normalised with `means` (`_means`), with its rejection
+        features; None if no whole phrase fits."""
+        own, cmn = means
         decoder.config["warp_params"] = f"{warp:g}"
         hyp, words = self._decode(decoder, "grammar", audio, cmn)
         frames = decoder.n_frames()
