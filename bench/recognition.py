@@ -70,6 +70,8 @@ def main() -> int:
         result = recognize_clip(recognizer, clip)
         match = matcher.match(result.text) if result.text else None
         got = match.intent if match else None
+        if got is not None:  # the coach would act on it (see Recognizer.learn)
+            recognizer.learn(result.text)
         if got != want:
             misses.append(f"{said} ({want or 'no command'}) heard as {result.text!r} "
                           f"({got or 'nothing'})")

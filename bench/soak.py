@@ -64,6 +64,9 @@ class Timed:
     def new_speaker(self) -> None:
         self.inner.new_speaker()
 
+    def learn(self, text: str) -> None:
+        self.inner.learn(text)
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -26,10 +26,12 @@ class Recognition:
 
 def understand_clip(recognizer: Recognizer, matcher: IntentMatcher, clip: AudioClip,
                     ) -> Recognition:
+    """What `clip` says, as text and intent; the recognizer learns from a command."""
     result = recognize_clip(recognizer, clip)
     match = matcher.match(result.text) if result.text else None
     if match is None:
         return Recognition(result.text, None, {}, result.confidence)
+    recognizer.learn(result.text)
     return Recognition(result.text, match.intent, dict(match.slots), result.confidence)
 
 

@@ -142,6 +142,8 @@ class LiveCoach:
         if not self.manager.active and intent != WAKE_INTENT:
             self._ignore(TranscriptEvent(t, "user", result.text, "idle", intent, slots))
             return
+        if intent is not None:  # acted on: the speaker's voice (stray speech is not)
+            self.recognizer.learn(result.text)
         self.runner.user(result.text, intent, slots)
         self._on_status(self.status())
 

@@ -3,8 +3,8 @@
 The en-us model fits some voices far worse than others (deep voices: "next" heard as
 "repeat it"). MLLR (maximum-likelihood linear regression) learns one linear transform of
 the model's Gaussian means from the speaker's own speech; PocketSphinx applies it when it
-loads the model (`mllr`). The speech is what the speaker said that the coach understood,
-transcribed by what it understood: no enrolment. SphinxTrain's tools do the estimation:
+loads the model (`mllr`). The speech is the commands the coach acted on, transcribed by
+what it understood: no enrolment. SphinxTrain's tools do the estimation:
 `sphinx_fe` computes the features, `bw` collects the statistics on the transcripts'
 alignment, `mllr_solve` solves for the transform (Debian/Ubuntu packages `sphinxtrain`,
 `sphinxbase-utils`, and `pocketsphinx` for `pocketsphinx_mdef_convert`, which writes the

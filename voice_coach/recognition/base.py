@@ -40,6 +40,11 @@ class Recognizer(Protocol):
         """Someone else speaks from now on: forget any adaptation to the last voice."""
         ...
 
+    def learn(self, text: str) -> None:
+        """The last utterance was the command `text`, and it was acted on: an engine that
+        adapts to the speaker may learn from it. Call it before the next utterance ends."""
+        ...
+
 
 def recognize_clip(recognizer: Recognizer, clip: AudioClip, chunk_seconds: float = 0.1,
                    ) -> Result:

@@ -85,7 +85,7 @@ class PocketSphinxRecognizer:
     the first few clean utterances are decoded at several warps, each time keeping the
     warp whose phrase fits best; then the warp that fitted best over them is used alone.
     (2) An MLLR transform of the acoustic model (`adaptation`, see that module), estimated
-    from the clean utterances the rejection model accepted after that (`learn`), at
+    from the clean utterances that were acted on as commands after that (`learn`), at
     ESTIMATE_AT of them; each utterance is then decoded with and without it and the better
     fit (margin) is kept. The estimate runs in a thread when `background` (the live coach:
     decoding goes on meanwhile), else at once (reproducible results). Results therefore
@@ -202,8 +202,8 @@ class PocketSphinxRecognizer:
         return self._decoder.lookup_word(word) or ""
 
     def learn(self, text: str) -> None:
-        """Adapt to the last utterance as the speaker saying `text` (done by itself for
-        what the rejection model accepts), if it was clean and the warp is settled."""
+        """Adapt to the last utterance as the speaker saying `text` (the caller says so
+        once it acted on the command), if it was clean and the warp is settled."""
         if self.adaptation is not None and self._last_clean is not None:
             audio, warp = self._last_clean
             self._last_clean = None  # once
@@ -291,7 +291,6 @@ class PocketSphinxRecognizer:
             return Result(best.text, 1.0, final=True)
         if not self.rejection.accepts(features):
             return Result("", 0.0, final=True)
-        self.learn(best.text)
         return Result(best.text, self.rejection.confidence(features), final=True)
 
     def _means(self, audio: bytes, clean: bool, warp: float,

@@ -105,3 +105,6 @@ class VoskRecognizer:
 
     def new_speaker(self) -> None:
         """Nothing to forget: Vosk does not adapt to the speaker here."""
+
+    def learn(self, text: str) -> None:
+        """Nothing to learn: Vosk does not adapt to the speaker here."""
