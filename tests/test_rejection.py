@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from voice_coach.recognition import rejection
 from voice_coach.recognition.rejection import Features
-from voice_coach.recognition.sphinx import load_cmn_prior
+from voice_coach.recognition.sphinx import DISAGREEMENT, Decode, choose, load_cmn_prior
 
 
 def _calibration(weights: int) -> dict[str, list[float] | float]:
@@ -28,3 +28,34 @@ def test_the_shipped_calibration_fits_the_current_features():
     assert rejection.load(doc) is not None
     prior = load_cmn_prior(doc)
     assert prior is not None and len(prior) == 13
+
+
+def _model(weight_index: int, weight: float) -> rejection.RejectionModel:
+    """A model whose score is one feature term times `weight` (threshold 0)."""
+    n = len(rejection.terms(Features(0.0, 0.0, 1).vector()))
+    weights = [0.0] * n
+    weights[weight_index] = weight
+    return rejection.RejectionModel(tuple(weights), 0.0, (0.0,) * (n - 1), (1.0,) * (n - 1))
+
+
+def _decode(text: str, margin: float, distance: float = 0.5) -> Decode:
+    return Decode(text, Features(margin=margin, distance=distance, phones=4), ())
+
+
+def test_of_several_decodes_the_best_scoring_is_kept_with_a_bar_if_they_disagree():
+    by_margin = _model(1, 1.0)  # score: margin / 10
+    agree = [_decode("hold on", 2.0), _decode("hold on", 6.0)]
+    assert choose(agree, by_margin) == (agree[1], 0.0)
+    differ = [_decode("quit", 2.0), _decode("wait", 5.0)]
+    assert choose(differ, by_margin) == (differ[1], DISAGREEMENT)
+    # One decode found no phrase at all: that is disagreement too.
+    assert choose([differ[0], None], by_margin) == (differ[0], DISAGREEMENT)
+    assert choose([None, None], by_margin) == (None, 0.0)
+
+
+def test_the_rejection_score_chooses_not_the_margin():
+    close = _model(2, -1.0)  # score: minus the phone distance
+    decodes = [_decode("next", 6.0, distance=1.0), _decode("next", 2.0, distance=0.2)]
+    assert choose(decodes, close)[0] == decodes[1]
+    # Without a rejection model (calibrating), the best fit.
+    assert choose(decodes, None) == (decodes[0], 0.0)

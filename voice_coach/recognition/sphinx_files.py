@@ -1,8 +1,10 @@
 """PocketSphinx's files: where its en-us model is, which words its dictionary knows, the
-pronunciations this project adds, and the calibrated cepstral mean."""
+pronunciations this project adds, the calibrated cepstral mean, and a decoder made of them."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,12 @@ from .base import ModelError
 PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition"
                   / "pronunciations.dict")
 """Intent words that PocketSphinx's dictionary lacks, with their phones."""
+MEAN_SEARCH = "#JSGF V1.0;\ngrammar mean;\npublic <mean> = a;\n"
+"""The cheapest search, for passes that only compute the cepstral mean."""
+_BEAM = 1e-70
+_WORD_BEAM = 1e-50
+"""Wider than PocketSphinx's defaults (1e-48, 7e-29), which pruned the right phrase early
+for some voices ("hold for thirty seconds" -> "do I call a doctor"); ~10% more CPU."""
 
 
 def model_dir() -> Path:
@@ -56,3 +64,45 @@ def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
         return tuple(float(v) for v in doc["cmn_prior"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def load_decoder(grammar: str, extra: dict[str, str], source: Path, mllr: Path | None = None,
+                 dictionary: Path | None = None) -> Any:
+    """A decoder with three searches: "grammar" (the JSGF `grammar`, active), "phones" (a
+    free phone loop) and "mean" (MEAN_SEARCH); with the `extra` pronunciations (read from
+    `source`), the speaker's MLLR transform `mllr` and a smaller `dictionary`, if given."""
+    import pocketsphinx
+
+    model = model_dir()
+    options = {"mllr": os.fspath(mllr)} if mllr else {}
+    try:
+        decoder = pocketsphinx.Decoder(
+            hmm=os.fspath(model / "en-us"),
+            dict=os.fspath(dictionary or model / "cmudict-en-us.dict"),
+            lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
+            wbeam=_WORD_BEAM, loglevel="FATAL", **options)
+        for word, phones in extra.items():
+            if decoder.lookup_word(word) is not None:
+                continue
+            try:
+                decoder.add_word(word, phones)
+            except RuntimeError as err:
+                raise ModelError(f"{source}: PocketSphinx cannot use the phones given for "
+                                 f"'{word}' ({phones}); use the phones of its dictionary, "
+                                 f"{model / 'cmudict-en-us.dict'}") from err
+        decoder.add_jsgf_string("grammar", grammar)
+        decoder.add_allphone_file("phones", os.fspath(model / "en-us-phone.lm.bin"))
+        decoder.add_jsgf_string("mean", MEAN_SEARCH)
+        decoder.activate_search("grammar")
+    except (RuntimeError, ValueError) as err:
+        raise ModelError(f"PocketSphinx could not load its model in {model}: {err}") from err
+    return decoder
+
+
+def dictionary_lines(words: Iterable[str]) -> str:
+    """The model's dictionary entries (every pronunciation) of `words` and of MEAN_SEARCH's
+    word, as a dictionary file's text."""
+    wanted = {*words, "a"}
+    with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
+        return "".join(line for line in f
+                       if line.strip() and line.split()[0].split("(", 1)[0] in wanted)
