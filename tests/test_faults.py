@@ -47,7 +47,8 @@ def edited_intents(tmp_path: Path, file: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize("file,old,new,message", [
-    ("session.yaml", '"cramp help"', '"cramp help', "session.yaml:8: YAML syntax error"),
+    ("session.yaml", '"cramp help [please]"', '"cramp help [please]',
+     "session.yaml:8: YAML syntax error"),
     ("session.yaml", '"(hamstring|leg) cramp"', '"(hamstring|leg) cramp {nope}"',
      "session.yaml:10: template '(hamstring|leg) cramp {nope}' uses unknown list {nope}; "
      "define it under 'lists'"),
