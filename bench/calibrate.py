@@ -115,8 +115,8 @@ class _Decoder:
         got = match.intent if match else None
         ok = got == want if want is not None else got is not None
         if want is not None and ok:
-            # In use the coach adapts to what the rejection model accepts; rejection is
-            # off here, so to the commands it understood.
+            # In use the coach adapts to the commands it acts on; rejection is off
+            # here, so to the commands it understood.
             self.recognizer.learn(result.text)
         return (want is not None, ok, self.recognizer.last_features, clean)
 

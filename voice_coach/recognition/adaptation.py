@@ -44,8 +44,8 @@ SPHINXTRAIN_DIRS = ("/usr/lib/sphinxtrain", "/usr/local/lib/sphinxtrain",
 """Where SphinxTrain installs `bw` and `mllr_solve` (they are not on PATH)."""
 PACKAGES = "sphinxtrain sphinxbase-utils pocketsphinx"
 ESTIMATE_AT = (10, 20, 40)
-"""Numbers of understood utterances at which the transform is (re-)estimated."""
-MAX_UTTERANCES = 40
+"""Numbers of commands acted on at which the transform is (re-)estimated, from all of
+them so far."""
 _TIMEOUT = 120.0
 
 
@@ -205,10 +205,10 @@ def estimate(utterances: Sequence[tuple[bytes, str]], warp: float, hmm: Path,
 
 
 class SpeakerAdaptation:
-    """Collects what the speaker said that was understood and estimates an MLLR transform
-    at each count in ESTIMATE_AT (from the latest MAX_UTTERANCES), then `load`s it (a
-    decoder, say), in a background thread when `background`. `take()` hands over what
-    `load` made, once, when it is ready."""
+    """Collects the commands the coach acted on and estimates an MLLR transform at each
+    count in ESTIMATE_AT, then `load`s it (a decoder, say), in a background thread when
+    `background`. `take()` hands over what `load` made, once, when it is ready. After the
+    last estimate nothing more is kept."""
 
     def __init__(self, hmm: Path, pronounce: Callable[[str], str], tools: dict[str, str],
                  load: Callable[[bytes], Any], background: bool = True) -> None:
@@ -216,16 +216,16 @@ class SpeakerAdaptation:
         self._load = load
         self._background = background
         self._utterances: list[tuple[bytes, str]] = []
-        self._count = 0
         self._ready: Any = None
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.failed: str | None = None
 
     def add(self, audio: bytes, text: str, warp: float) -> None:
-        self._utterances = [*self._utterances, (audio, text)][-MAX_UTTERANCES:]
-        self._count += 1
-        if self._count in ESTIMATE_AT and self.failed is None:
+        if len(self._utterances) >= ESTIMATE_AT[-1]:
+            return  # estimated for the last time
+        self._utterances.append((audio, text))
+        if len(self._utterances) in ESTIMATE_AT and self.failed is None:
             self.wait()
             job = list(self._utterances)
             if self._background:
