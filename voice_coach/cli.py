@@ -135,8 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING,
-                        format="voice-coach: %(levelname)s: %(message)s")
+    logging.basicConfig(level=logging.WARNING, format="voice-coach: %(levelname)s: %(message)s")
+    if args.verbose:  # the coach's own details, not every library's
+        log.setLevel(logging.DEBUG)
     commands: dict[str | None, Callable[[argparse.Namespace], int]] = {
         None: cmd_coach, "simulate": cmd_simulate, "check": cmd_check,
         "recognize": cmd_recognize, "model": cmd_model, "devices": cmd_devices,

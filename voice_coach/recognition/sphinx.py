@@ -270,11 +270,15 @@ class PocketSphinxRecognizer:
         self._last_clean = ((self._floor(bytes(self._frame * _TAIL_FRAMES)) + audio,
                              warps[0]) if clean and len(warps) == 1 else None)
         if best is None:
+            log.debug("heard no phrase (%d decodes)", len(heard))
             return Result("", 0.0, final=True)
         features = self.last_features = best.features
         if self.rejection is None:
             return Result(best.text, 1.0, final=True)
-        if self.rejection.score(features) < bar:
+        score = self.rejection.score(features)
+        log.debug("heard %s: %r scores %.2f, needs %.2f", [h and h.text for h in heard],
+                  best.text, score, bar)
+        if score < bar:
             return Result("", 0.0, final=True)
         return Result(best.text, self.rejection.confidence(features), final=True)
 
