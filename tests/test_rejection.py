@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from voice_coach.recognition import rejection
+from voice_coach.recognition.choice import DISAGREEMENT, Decode, choose
 from voice_coach.recognition.rejection import Features
-from voice_coach.recognition.sphinx import DISAGREEMENT, Decode, choose, load_cmn_prior
+from voice_coach.recognition.sphinx import load_cmn_prior
 
 
 def _calibration(weights: int) -> dict[str, list[float] | float]:
@@ -59,3 +60,24 @@ def test_the_rejection_score_chooses_not_the_margin():
     assert choose(decodes, close)[0] == decodes[1]
     # Without a rejection model (calibrating), the best fit.
     assert choose(decodes, None) == (decodes[0], 0.0)
+
+
+def test_when_decodes_disagree_the_likelier_phrase_is_kept_if_it_clears_the_bar():
+    by_margin = _model(1, 1.0)  # score: margin / 10; bar when they disagree: 0.25
+    differ = [_decode("quit", 3.0), _decode("wait", 9.0)]
+    fits = {"quit": -100.0, "wait": -300.0}
+    asked: list[str] = []
+
+    def likelihood(phrase: str) -> float:
+        asked.append(phrase)
+        return fits[phrase]
+
+    assert choose(differ, by_margin, likelihood) == (differ[0], DISAGREEMENT)
+    # Not if the likelier one falls short of the bar: the best-scoring one then.
+    low = [_decode("quit", 2.0), _decode("wait", 9.0)]
+    assert choose(low, by_margin, likelihood) == (low[1], DISAGREEMENT)
+    # Decodes that agree need no likelihood (it costs two more decodes).
+    asked.clear()
+    agree = [_decode("quit", 3.0), _decode("quit", 9.0)]
+    assert choose(agree, by_margin, likelihood) == (agree[1], 0.0)
+    assert asked == []

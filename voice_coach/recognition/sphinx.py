@@ -5,14 +5,16 @@ from __future__ import annotations
 import itertools
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 from ..audio.clip import CLIPPED_SHARE, count_clipped
 from . import adaptation, rejection
 from .base import ModelError, Result
+from .choice import Decode, choose
 from .grammar import jsgf, split_known
 from .rejection import Features, RejectionModel, Segment
 from .speaker import SpeakerWarp
@@ -37,12 +39,6 @@ _QUIET_DB = 30.0
 """An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
 CMN_PRIOR_WEIGHT = 0.5
 _NBEST = 10
-DISAGREEMENT = 0.25
-"""How much higher the rejection score must be when one utterance's decodes disagree on
-the phrase. Chosen on the calibration voices' test sentences (the most commands
-understood with false accepts under 10%): choosing by rejection score instead of margin
-and this bar took them from 412 to 415 of 436 commands with false accepts 21 -> 19 of
-208 (replayed decodes; bench/recognition.py has the measured figures)."""
 _PIECE_BYTES = 3200
 """Audio goes to the search 0.1 s at a time (see `_decode`)."""
 
@@ -55,30 +51,6 @@ def _is_clean(audio: bytes) -> bool:
     samples = np.frombuffer(audio, dtype=np.int16)
     return (float(np.percentile(energy, 90) - np.percentile(energy, 10)) >= _QUIET_DB
             and count_clipped(samples) / len(samples) <= CLIPPED_SHARE)
-
-
-class Decode(NamedTuple):
-    """One decode of an utterance: the phrase, its rejection measures, its own cepstral mean."""
-
-    text: str
-    features: Features
-    own_cmn: tuple[float, ...]
-
-
-def choose(decodes: list[Decode | None], model: RejectionModel | None,
-           ) -> tuple[Decode | None, float]:
-    """Of one utterance's decodes (at several warps, or with and without the speaker's
-    transform; None where no phrase fitted), the one to go by and the rejection score it
-    needs: the one `model` scores best, with a higher bar when they disagree on the phrase
-    (DISAGREEMENT). Without a model, the best fit (margin), and no bar."""
-    found = [d for d in decodes if d is not None]
-    if not found:
-        return None, 0.0
-    if model is None:
-        return max(found, key=lambda d: d.features.margin), 0.0
-    best = max(found, key=lambda d: model.score(d.features))
-    agree = len(found) == len(decodes) and len({d.text for d in found}) == 1
-    return best, model.threshold + (0.0 if agree else DISAGREEMENT)
 
 
 class PocketSphinxRecognizer:
@@ -258,6 +230,7 @@ class PocketSphinxRecognizer:
         warps = self.speaker.candidates(clean)
         means = {warp: self._means(audio, clean, warp) for warp in warps}
         heard = [self._hear(speech, audio, means[warp], warp, self._decoder) for warp in warps]
+        likelihood = None
         if len(warps) > 1:
             self.speaker.observe([h.features.margin if h else None for h in heard])
         elif self._adapted is not None:
@@ -265,7 +238,8 @@ class PocketSphinxRecognizer:
             # not every word of every voice (see adaptation.py). The cepstral mean does
             # not depend on the transform.
             heard.append(self._hear(speech, audio, means[warps[0]], warps[0], self._adapted))
-        best, bar = choose(heard, self.rejection)
+            likelihood = self._likelihood(audio, means[warps[0]][1], warps[0])
+        best, bar = choose(heard, self.rejection, likelihood)
         self.last_cmn = best.own_cmn if clean and best else None
         self._last_clean = ((self._floor(bytes(self._frame * _TAIL_FRAMES)) + audio,
                              warps[0]) if clean and len(warps) == 1 else None)
@@ -281,6 +255,20 @@ class PocketSphinxRecognizer:
         if score < bar:
             return Result("", 0.0, final=True)
         return Result(best.text, self.rejection.confidence(features), final=True)
+
+    def _likelihood(self, audio: bytes, cmn: tuple[float, ...], warp: float,
+                    ) -> Callable[[str], float]:
+        """How well a phrase fits `audio`: its path scores, summed, with and without the
+        speaker's transform (each model's grammar restricted to that phrase)."""
+        def fit(phrase: str) -> float:
+            total = 0.0
+            for decoder in (self._decoder, self._adapted):
+                decoder.add_jsgf_string("phrase", jsgf([phrase], "phrase"))
+                decoder.config["warp_params"] = f"{warp:g}"
+                hyp, _ = self._decode(decoder, "phrase", audio, cmn)
+                total += hyp.score if hyp is not None else -1e12
+            return total
+        return fit
 
     def _means(self, audio: bytes, clean: bool, warp: float,
                ) -> tuple[tuple[float, ...], tuple[float, ...]]:
