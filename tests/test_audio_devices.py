@@ -82,15 +82,15 @@ class Coach:
         """Play `clip` into the microphone until the coach answers with `answer` (said up
         to `tries` times, as a user would if the first one is not understood: recognition
         is measured in test_sphinx_recognition.py); the time of the answer."""
-        for attempt in range(tries):
+        for attempt in range(1, tries + 1):
             played = time.monotonic()
             pulse.play(clip)
             try:
                 return self.wait_for(answer, timeout, since=played)
             except AssertionError:
-                if attempt == tries - 1:
+                if attempt == tries:
                     raise
-        raise AssertionError("no tries")
+        raise ValueError(f"tries must be at least 1, not {tries}")
 
     def stop(self) -> int:
         if self.proc.poll() is None:

@@ -39,6 +39,8 @@ _QUIET_DB = 30.0
 """An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
 CMN_PRIOR_WEIGHT = 0.5
 _NBEST = 10
+_NO_PATH = -1e12
+"""The path score of a phrase the search found no path for (below any real one)."""
 _PIECE_BYTES = 3200
 """Audio goes to the search 0.1 s at a time (see `_decode`)."""
 
@@ -77,8 +79,10 @@ class PocketSphinxRecognizer:
     fitted best (margin) over them is used alone. (2) An MLLR transform of the acoustic
     model (`adaptation`, see that module), estimated from the clean utterances that were
     acted on as commands after that (`learn`), at ESTIMATE_AT of them; each utterance is
-    then decoded with and without it. Of several decodes, the one the rejection model
-    scores best is kept (`choose`). The estimate runs in a thread when `background`
+    then decoded with and without it. Which decode is kept is `choice.choose`'s: the
+    one the rejection model scores best, or, when the two with and without the transform
+    name different phrases, the phrase both models find likelier (`_likelihood`) if it
+    clears the bar. The estimate runs in a thread when `background`
     (the live coach: decoding goes on meanwhile), else at once (reproducible results).
     Results therefore depend on the voice heard so far; `new_speaker()` starts over,
     `adapt=False` does neither. Without SphinxTrain's tools step 2 is skipped
@@ -266,7 +270,7 @@ class PocketSphinxRecognizer:
                 decoder.add_jsgf_string("phrase", jsgf([phrase], "phrase"))
                 decoder.config["warp_params"] = f"{warp:g}"
                 hyp, _ = self._decode(decoder, "phrase", audio, cmn)
-                total += hyp.score if hyp is not None else -1e12
+                total += hyp.score if hyp is not None else _NO_PATH
             return total
         return fit
 
