@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from voice_coach.app.coach import CoachData  # noqa: E402
+from voice_coach.app.heard import understand_clip  # noqa: E402
 from voice_coach.audio.clip import AudioClip  # noqa: E402
-from voice_coach.recognition import make_recognizer, phrase_list, recognize_clip  # noqa: E402
+from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
 from voice_coach.recognition.evaluate import (  # noqa: E402
     CONDITIONS,
     HELD_OUT_VOICES,
@@ -67,15 +68,11 @@ def main() -> int:
     missed: dict[str, list[str]] = {}
 
     def intent(clip: AudioClip, said: str = "", want: str | None = None) -> str | None:
-        result = recognize_clip(recognizer, clip)
-        match = matcher.match(result.text) if result.text else None
-        got = match.intent if match else None
-        if got is not None:  # the coach would act on it (see Recognizer.learn)
-            recognizer.learn(result.text)
-        if got != want:
-            misses.append(f"{said} ({want or 'no command'}) heard as {result.text!r} "
-                          f"({got or 'nothing'})")
-        return got
+        heard = understand_clip(recognizer, matcher, clip)  # learns from a command, as live
+        if heard.intent != want:
+            misses.append(f"{said} ({want or 'no command'}) heard as {heard.text!r} "
+                          f"({heard.intent or 'nothing'})")
+        return heard.intent
 
     print(f"engine: {recognizer.name}; voices: {', '.join(v for v, _ in voices)}; "
           f"{len(pos)} in-domain clips, {len(neg)} out-of-domain "
