@@ -200,7 +200,8 @@ def test_recognize_command_json_with_per_file_errors(tmp_path: Path,
                        "engine": "pocketsphinx"}
     assert 0.0 <= rows[0]["confidence"] <= 1.0
     assert rows[1]["error"].endswith("missing.wav: no such file")
-    assert "not a PCM WAV file" in rows[2]["error"]
+    assert rows[2]["error"].endswith(
+        "notes.wav: not an audio file this program can read (format not recognised)")
 
 
 def test_recognize_with_vosk_and_no_model_says_how_to_get_one(
@@ -257,7 +258,9 @@ def test_adapting_to_a_deep_voice_fixes_what_the_model_mishears(sphinx, data: Co
     """en-us+m3 (a voice calibration never hears) saying "next step" is heard as "repeat
     the step" unwarped; after three ordinary commands the recognizer has chosen a warp
     for a longer vocal tract, and hears it right."""
-    unadapted = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+    # The engine itself (no front end): this is about its warp.
+    unadapted = make_recognizer("pocketsphinx", phrase_list(data.intents),
+                                denoise=False).recognizer
     unadapted.speaker = SpeakerWarp(warps=(1.0,))
     deep = synthesize("next step", "en-us+m3", 170)
     assert recognize_clip(unadapted, deep).text == "repeat the step"

@@ -31,45 +31,55 @@ class UserError(Exception):
     """Something the user can fix; printed as one line, exit code 2."""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--intents", metavar="DIR",
+def _options(suppress: bool) -> argparse.ArgumentParser:
+    """The options every command takes, declared once. They may come before or after the
+    command: the top-level parser sets the defaults, and the commands' copies
+    (`suppress`) only set what is given after the command name."""
+    parent = argparse.ArgumentParser(add_help=False)
+
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    parent.add_argument("-v", "--verbose", action="store_true", default=default(False),
+                        help="log details to stderr")
+    parent.add_argument("--intents", metavar="DIR", default=default(None),
                         help="folder of intent *.yaml files (default: $VOICE_COACH_INTENTS, "
                              "else the built-in ones)")
-
-
-def _speech_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--voice", help="text-to-speech voice id or name (default: en)")
-    parser.add_argument("--rate", type=int, metavar="WPM",
+    parent.add_argument("--voice", default=default(None),
+                        help="text-to-speech voice id or name (default: en)")
+    parent.add_argument("--rate", type=int, metavar="WPM", default=default(None),
                         help="speaking rate in words per minute (default: 175)")
-
-
-def _engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
+    parent.add_argument("--engine", choices=ENGINES, default=default("auto"),
                         help="speech recognizer (default auto: Vosk when a model is "
                              "installed, else the built-in PocketSphinx)")
-    parser.add_argument("--model", metavar="PATH", help="Vosk model directory")
+    parent.add_argument("--model", metavar="PATH", default=default(None),
+                        help="Vosk model directory")
+    parent.add_argument("--no-denoise", dest="denoise", action="store_false",
+                        default=default(True),
+                        help="no noise suppression (RNNoise) in front of the recognizer")
+    parent.add_argument("--input-device", metavar="NAME|INDEX", default=default(None),
+                        help="microphone (see 'voice-coach devices'; default: the system's)")
+    parent.add_argument("--output-device", metavar="NAME|INDEX", default=default(None),
+                        help="earbuds or speaker (default: the system's)")
+    return parent
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="voice-coach",
+        prog="voice-coach", parents=[_options(suppress=False)],
+        usage="%(prog)s [OPTIONS] [--text [--mute]] [COMMAND [ARGS]]",
         description="Offline, hands-free voice coach for a hamstring cramp. "
-                    "Nothing you say leaves this device.")
+                    "Nothing you say leaves this device. Options may come before or after "
+                    "the command.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--text", action="store_true",
                         help="type instead of speaking (the coach still talks, unless --mute)")
     parser.add_argument("--mute", action="store_true", help="print only, no speech output")
-    parser.add_argument("--input-device", metavar="NAME|INDEX",
-                        help="microphone (see 'voice-coach devices'; default: the system's)")
-    parser.add_argument("--output-device", metavar="NAME|INDEX",
-                        help="earbuds or speaker (default: the system's)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    _common(parser)
-    _speech_options(parser)
-    _engine_options(parser)
+    common = [_options(suppress=True)]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sim = sub.add_parser("simulate", help="run a scripted session in virtual time, instantly",
+    sim = sub.add_parser("simulate", parents=common,
+                         help="run a scripted session in virtual time, instantly",
                          description="SCRIPT: one user utterance per line; '@T text' speaks "
                                      "at T seconds from the start, a plain line as soon as "
                                      "the coach waits for an answer; '#' starts a comment.")
@@ -78,11 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--audio", action="store_true",
                      help="speak each user line and send it through the recognizer")
     sim.add_argument("--wav", metavar="OUT.wav", help="write the coach's speech timeline")
-    _common(sim)
-    _speech_options(sim)
-    _engine_options(sim)
 
-    rec = sub.add_parser("recognize", help="recognise intents in WAV files",
+    rec = sub.add_parser("recognize", parents=common, help="recognise intents in audio files",
                          description="Each WAV file (any sample rate or channel count) goes "
                                      "through the recognizer and the intent matcher; the "
                                      "model loads once for all files. PocketSphinx adapts "
@@ -90,10 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "files per call.")
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--json", action="store_true", help="one JSON object per file")
-    _common(rec)
-    _engine_options(rec)
 
-    model = sub.add_parser("model", help="Vosk models: list what is installed, download one")
+    model = sub.add_parser("model", parents=common,
+                           help="Vosk models: list what is installed, download one")
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_sub.add_parser("list", help="installed models and where they are")
     download = model_sub.add_parser(
@@ -108,27 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
                                "is fetched from there)")
     download.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive")
 
-    devices = sub.add_parser("devices",
+    devices = sub.add_parser("devices", parents=common,
                              help="list the audio devices (for --input/--output-device)")
     devices.add_argument("--check", action="store_true",
                          help="instead, try the microphone and speaker chosen by "
                               "--input-device/--output-device; exit code 1 if unusable")
-    devices.add_argument("--input-device", metavar="NAME|INDEX", help=argparse.SUPPRESS)
-    devices.add_argument("--output-device", metavar="NAME|INDEX", help=argparse.SUPPRESS)
 
-    demo = sub.add_parser("demo", help="a canned session through the whole pipeline, to a WAV",
+    demo = sub.add_parser("demo", parents=common,
+                          help="a canned session through the whole pipeline, to a WAV",
                           description="Synthesized user speech -> recognizer -> dialogue -> "
                                       "coach speech, in virtual time; both voices are "
                                       "written to one WAV file, the transcript to stdout.")
     demo.add_argument("--out", metavar="OUT.wav", default="demo-session.wav",
                       help="where to write the session audio (default: demo-session.wav)")
     demo.add_argument("--json", action="store_true", help="JSON Lines transcript")
-    _common(demo)
-    _speech_options(demo)
-    _engine_options(demo)
 
-    check = sub.add_parser("check", help="validate the intent and dialogue files")
-    _common(check)
+    sub.add_parser("check", parents=common, help="validate the intent and dialogue files")
     return parser
 
 
@@ -182,7 +183,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         from .app.heard import audio_understander  # imports the recognizer engines
         assert synth is not None
         understand = audio_understander(data, synth, engine=args.engine, model=args.model,
-                                        notice=lambda text: print(text, file=sys.stderr))
+                                        notice=lambda text: print(text, file=sys.stderr),
+                                        denoise=args.denoise)
     else:
         understand = text_understander(data.matcher())
 
@@ -204,7 +206,8 @@ def cmd_recognize(args: argparse.Namespace) -> int:
     from .recognition import make_recognizer, phrase_list
 
     data = CoachData.load(args.intents)
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
+                             denoise=args.denoise)
     print(choice.notice, file=sys.stderr)
     failed = 0
     for row in recognize_files(args.files, choice.recognizer, data.matcher()):

@@ -6,9 +6,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..audio.clip import RATE, AudioClip, AudioFileError, read_wav
+from ..audio.clip import RATE, AudioClip, AudioFileError
+from ..audio.files import stream_file
 from ..intents import IntentMatcher
-from ..recognition import Recognizer, make_recognizer, phrase_list, recognize_clip
+from ..recognition import (
+    Recognizer,
+    Result,
+    make_recognizer,
+    phrase_list,
+    recognize_clip,
+    recognize_stream,
+)
 from ..speech.tts import Synthesizer
 from .coach import CoachData
 from .simulate import Heard, Understand
@@ -25,9 +33,14 @@ class Recognition:
 
 
 def understand_clip(recognizer: Recognizer, matcher: IntentMatcher, clip: AudioClip,
-                    ) -> Recognition:
-    """What `clip` says, as text and intent; the recognizer learns from a command."""
-    result = recognize_clip(recognizer, clip)
+                    pad_seconds: float = 0.0) -> Recognition:
+    """What `clip` says, as text and intent; the recognizer learns from a command.
+    `pad_seconds` of silence go around a clip that may be cut tight around the words."""
+    return _understood(recognize_clip(recognizer, clip, pad_seconds), recognizer, matcher)
+
+
+def _understood(result: Result, recognizer: Recognizer, matcher: IntentMatcher,
+                ) -> Recognition:
     match = matcher.match(result.text) if result.text else None
     if match is None:
         return Recognition(result.text, None, {}, result.confidence)
@@ -37,9 +50,9 @@ def understand_clip(recognizer: Recognizer, matcher: IntentMatcher, clip: AudioC
 
 def audio_understander(data: CoachData, synth: Synthesizer, engine: str = "auto",
                        model: str | None = None,
-                       notice: Any = print) -> Understand:
+                       notice: Any = print, denoise: bool = True) -> Understand:
     """Each user line is synthesized, resampled to 16 kHz and sent through the recognizer."""
-    choice = make_recognizer(engine, phrase_list(data.intents), model)
+    choice = make_recognizer(engine, phrase_list(data.intents), model, denoise=denoise)
     notice(choice.notice)
     matcher = data.matcher()
 
@@ -55,11 +68,12 @@ def recognize_files(paths: Iterable[str], recognizer: Recognizer, matcher: Inten
                     ) -> Iterator[dict[str, Any]]:
     """One JSON-ready dict per file; unreadable files get an "error" key, the rest go on."""
     for path in paths:
-        try:
-            clip = read_wav(path)
+        try:  # streamed: a file of any length is heard in constant memory
+            heard = _understood(recognize_stream(recognizer, stream_file(path)),
+                                recognizer, matcher)
         except AudioFileError as err:
+            recognizer.finish()  # whatever was heard of a file cut short is dropped
             yield {"file": path, "error": str(err), "engine": recognizer.name}
             continue
-        heard = understand_clip(recognizer, matcher, clip)
         yield {"file": path, "text": heard.text, "intent": heard.intent, "slots": heard.slots,
                "confidence": round(heard.confidence, 3), "engine": recognizer.name}

@@ -103,7 +103,7 @@ def run_live_command(args: argparse.Namespace, data: CoachData,
         open_output=None if args.mute else (lambda: Speaker(args.output_device)),
         voice=voice, reset=reset_portaudio)
     choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
-                             background=True)
+                             background=True, denoise=args.denoise)
     print(choice.notice, file=sys.stderr)
     try:  # opened once, here, so a missing device gives its own message; run_live uses them
         devices.open()
@@ -131,7 +131,8 @@ def run_live_command(args: argparse.Namespace, data: CoachData,
 
 def run_demo_command(args: argparse.Namespace, data: CoachData, synth: Pyttsx3Synthesizer,
                      format_event: Callable[[TranscriptEvent], str]) -> int:
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
+                             denoise=args.denoise)
     print(choice.notice, file=sys.stderr)
     clock = VirtualClock()
     sink = TimelineSink(clock)

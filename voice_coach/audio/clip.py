@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +54,7 @@ class AudioClip:
         if rate == self.rate:
             return self
         out = soxr.resample(self.samples.astype(np.float32), self.rate, rate)
-        return AudioClip(_to_int16(out), rate)
+        return AudioClip(to_int16(out), rate)
 
     def concat(self, *others: AudioClip) -> AudioClip:
         parts = [self.samples] + [o.resampled(self.rate).samples for o in others]
@@ -79,50 +78,20 @@ class AudioClip:
             yield self.samples[start:start + step].astype("<i2").tobytes()
 
 
-def _to_int16(samples: np.ndarray) -> np.ndarray:
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Rounded and clipped to the int16 range."""
     return np.clip(np.round(samples), -32768, 32767).astype(np.int16)
 
 
 def read_wav(path: Path | str, rate: int | None = RATE) -> AudioClip:
-    """Read a PCM WAV of any rate and channel count; downmix to mono, resample to `rate`."""
-    path = Path(path)
-    try:
-        with wave.open(str(path), "rb") as wav:
-            width, channels, file_rate = wav.getsampwidth(), wav.getnchannels(), wav.getframerate()
-            frames = wav.readframes(wav.getnframes())
-    except FileNotFoundError as err:
-        raise AudioFileError(f"{path}: no such file") from err
-    except IsADirectoryError as err:
-        raise AudioFileError(f"{path}: is a folder, not a WAV file") from err
-    except PermissionError as err:
-        raise AudioFileError(f"{path}: permission denied") from err
-    except (wave.Error, EOFError) as err:
-        raise AudioFileError(f"{path}: not a PCM WAV file ({err})") from err
-    except OSError as err:
-        raise AudioFileError(f"{path}: cannot read ({err.strerror or err})") from err
-    if channels < 1 or file_rate < 1000:
-        raise AudioFileError(f"{path}: bad WAV header ({channels} channels, {file_rate} Hz)")
-    if width == 1:
-        data = (np.frombuffer(frames, dtype=np.uint8).astype(np.float32) - 128.0) * 256.0
-    elif width == 2:
-        data = np.frombuffer(frames, dtype="<i2").astype(np.float32)
-    elif width == 3:
-        raw = np.frombuffer(frames[: len(frames) // 3 * 3], dtype=np.uint8).reshape(-1, 3)
-        data = (raw[:, 0].astype(np.int32) << 8 | raw[:, 1].astype(np.int32) << 16
-                | raw[:, 2].astype(np.int8).astype(np.int32) << 24).astype(np.float32) / 65536.0
-    elif width == 4:
-        data = np.frombuffer(frames, dtype="<i4").astype(np.float32) / 65536.0
-    else:
-        raise AudioFileError(f"{path}: unsupported sample width {width * 8} bits")
-    usable = len(data) // channels * channels
-    mono = data[:usable].reshape(-1, channels).mean(axis=1)
-    clip = AudioClip(_to_int16(mono), file_rate)
-    return clip.resampled(rate) if rate else clip
+    """Read an audio file (any WAV subtype, FLAC, ...); mono, resampled to `rate`."""
+    from .files import read_audio
+
+    return read_audio(path, rate)
 
 
 def write_wav(path: Path | str, clip: AudioClip) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(clip.rate)
-        wav.writeframes(clip.to_bytes())
+    """Write `clip` as 16-bit PCM (the format from the suffix; WAV by default)."""
+    from .files import write_audio
+
+    write_audio(path, clip)

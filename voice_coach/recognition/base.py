@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
+
+import numpy as np
 
 from ..audio.clip import RATE, AudioClip
 
@@ -46,18 +49,47 @@ class Recognizer(Protocol):
         ...
 
 
-def recognize_clip(recognizer: Recognizer, clip: AudioClip, chunk_seconds: float = 0.1,
+PAD_SECONDS = 0.5
+"""Silence put around audio from a file or a synthesizer before it is recognised: a clip
+cut tight around the words leaves the endpointer no silence to end the utterance in."""
+
+
+def recognize_stream(recognizer: Recognizer, blocks: Iterable[np.ndarray],
+                     pad_seconds: float = PAD_SECONDS, chunk_seconds: float = 0.1,
+                     ) -> Result:
+    """Run blocks of 16 kHz int16 audio through `recognizer`, with `pad_seconds` of silence
+    before and after; the most confident non-empty final wins (an empty final when nothing
+    was heard). Memory does not grow with the length of the audio."""
+    step = max(1, round(chunk_seconds * RATE))
+    n_pad = round(pad_seconds * RATE)
+    best: Result | None = None
+    edge = None  # the padding holds the audio's edge value: a DC offset makes no click
+
+    def feed(block: np.ndarray) -> None:
+        nonlocal best
+        for start in range(0, len(block), step):
+            chunk = block[start:start + step].astype("<i2").tobytes()
+            for r in recognizer.accept(chunk):
+                if r.final and r.text and (best is None or r.confidence > best.confidence):
+                    best = r
+
+    for block in blocks:
+        if not len(block):
+            continue
+        if edge is None:
+            feed(np.full(n_pad, block[0], dtype=np.int16))
+        feed(block)
+        edge = block[-1]
+    feed(np.full(n_pad, 0 if edge is None else edge, dtype=np.int16))
+    last = recognizer.finish()
+    if last is not None and last.text and (best is None or last.confidence > best.confidence):
+        best = last
+    return best or Result(text="", confidence=0.0, final=True)
+
+
+def recognize_clip(recognizer: Recognizer, clip: AudioClip, pad_seconds: float = 0.0,
                    ) -> Result:
-    """Run a whole clip through `recognizer`; the most confident non-empty final wins
-    (an empty final when nothing was heard)."""
+    """`recognize_stream` on one clip (resampled to RATE if need be)."""
     if clip.rate != RATE:
         clip = clip.resampled(RATE)
-    finals = [r for chunk in clip.chunks(chunk_seconds) for r in recognizer.accept(chunk)
-              if r.final]
-    last = recognizer.finish()
-    if last is not None:
-        finals.append(last)
-    heard = [r for r in finals if r.text]
-    if not heard:
-        return Result(text="", confidence=0.0, final=True)
-    return max(heard, key=lambda r: r.confidence)
+    return recognize_stream(recognizer, [clip.samples], pad_seconds)

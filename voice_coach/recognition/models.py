@@ -57,11 +57,21 @@ class EngineChoice:
 
 
 def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
-                    background: bool = False) -> EngineChoice:
+                    background: bool = False, denoise: bool = True) -> EngineChoice:
     """Build the recognizer for `--engine` (auto = Vosk when a model is found, else the
-    built-in PocketSphinx). `background`: PocketSphinx adapts to the speaker in a thread
-    of its own (the live coach must not wait for it; elsewhere results are reproducible
-    without)."""
+    built-in PocketSphinx), with RNNoise in front unless `denoise` is False (see
+    frontend.py). `background`: PocketSphinx adapts to the speaker in a thread of its own
+    (the live coach must not wait for it; elsewhere results are reproducible without)."""
+    choice = _make_engine(engine, phrases, model, background)
+    if not denoise:
+        return EngineChoice(choice.recognizer, choice.notice + " Noise suppression is off.")
+    from .frontend import Denoised
+
+    return EngineChoice(Denoised(choice.recognizer), choice.notice)
+
+
+def _make_engine(engine: str, phrases: list[str], model: str | None, background: bool,
+                 ) -> EngineChoice:
     from .sphinx import PocketSphinxRecognizer
     from .vosk_engine import VoskRecognizer
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.clip import CLIPPED_SHARE, count_clipped
+from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from . import adaptation, rejection
 from .base import ModelError, Result
 from .choice import Decode, choose
@@ -43,6 +43,10 @@ _NO_PATH = -1e12
 """The path score of a phrase the search found no path for (below any real one)."""
 _PIECE_BYTES = 3200
 """Audio goes to the search 0.1 s at a time (see `_decode`)."""
+MAX_UTTERANCE_SECONDS = 5.0
+"""An utterance still going after this long is decoded as it is, and a new one starts:
+noise loud enough to hold the endpointer open must not grow one without bound (memory,
+and a decode that takes as long). The longest command takes about 2.5 s to say."""
 
 
 def _is_clean(audio: bytes) -> bool:
@@ -119,6 +123,9 @@ class PocketSphinxRecognizer:
                 log.warning("no rejection calibration in %s: every utterance is taken for "
                             "its nearest command (run bench/calibrate.py)",
                             rejection.CALIBRATION)
+        self.noisy_input = False
+        """Set by a front end that denoises the audio: then no utterance counts as spoken
+        in quiet (see `_is_clean`), however quiet the background sounds after denoising."""
         self.last_features: Features | None = None
         self.last_cmn: tuple[float, ...] | None = None
         self._last_clean: tuple[bytes, float] | None = None
@@ -215,9 +222,12 @@ class PocketSphinxRecognizer:
                     self._in_utt = True
                     results.append(Result("", 0.0, final=False))
                 self._speech.append(speech)
-            if self._in_utt and not self._endpointer.in_speech:
+            if self._in_utt and (not self._endpointer.in_speech or self._too_long()):
                 results.append(self._end())
         return results
+
+    def _too_long(self) -> bool:
+        return sum(map(len, self._speech)) >= MAX_UTTERANCE_SECONDS * 2 * RATE
 
     def _end(self) -> Result:
         # Decoded whole, once it has ended: cepstral mean normalisation is then computed
@@ -230,7 +240,7 @@ class PocketSphinxRecognizer:
         self._in_utt = False
         self.last_features = None
         self._take_transform()
-        clean = _is_clean(speech)
+        clean = not self.noisy_input and _is_clean(speech)
         warps = self.speaker.candidates(clean)
         means = {warp: self._means(audio, clean, warp) for warp in warps}
         heard = [self._hear(speech, audio, means[warp], warp, self._decoder) for warp in warps]

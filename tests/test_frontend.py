@@ -1,0 +1,167 @@
+"""The front end before recognition (noise suppression), audio files of any format, the
+utterance length cap and the command line's option order."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from bench import noises
+from voice_coach.app.coach import CoachData
+from voice_coach.app.heard import recognize_files
+from voice_coach.audio.clip import AudioClip, write_wav
+from voice_coach.audio.denoise import Denoiser, denoise
+from voice_coach.cli import main
+from voice_coach.recognition import Result, make_recognizer, phrase_list
+from voice_coach.recognition.evaluate import synthesize
+from voice_coach.recognition.frontend import Denoised
+from voice_coach.recognition.sphinx import MAX_UTTERANCE_SECONDS
+
+
+def test_streaming_denoise_is_the_same_in_any_chunk_size():
+    speech = noises.mix(synthesize("next step").samples, "pink", 5.0, seed=1)
+    whole = denoise(speech)
+    d = Denoiser()
+    parts = b"".join(d.process(speech[i:i + 320].tobytes()) for i in range(0, len(speech), 320))
+    streamed = np.frombuffer(parts + d.flush(), dtype="<i2")[:len(whole)]
+    assert np.array_equal(streamed, whole)
+
+
+def test_denoise_removes_noise_and_keeps_speech():
+    clean = synthesize("how much longer").samples
+    noisy = noises.mix(clean, "white", 5.0, seed=2)
+    out = denoise(noisy).astype(np.float64)
+    silent = slice(0, 6000)  # the synthesized clip starts with 0.5 s of silence
+    assert np.std(out[silent]) < np.std(noisy[silent].astype(np.float64)) / 10
+    voiced = np.abs(clean) > 1000
+    assert np.std(out[voiced]) > np.std(clean[voiced].astype(np.float64)) / 3
+
+
+class _Ears:
+    """An engine stand-in that records what reaches it (to test the front end only)."""
+
+    name = "ears"
+
+    def __init__(self) -> None:
+        self.heard: list[bytes] = []
+        self.noisy_input = False
+
+    def accept(self, chunk: bytes) -> list[Result]:
+        self.heard.append(chunk)
+        return []
+
+    def finish(self) -> Result | None:
+        return None
+
+    def new_speaker(self) -> None: ...
+
+    def learn(self, text: str) -> None: ...
+
+
+def test_quiet_audio_reaches_the_engine_untouched_and_noise_is_suppressed():
+    ears = _Ears()
+    front = Denoised(ears)
+    quiet = synthesize("stop").samples
+    for i in range(0, len(quiet), 320):
+        front.accept(quiet[i:i + 320].tobytes())
+    assert b"".join(ears.heard) == quiet.tobytes() and not front.denoising
+    ears.heard.clear()
+    loud = noises.noise_only("traffic", 2.0, 2000.0, seed=3)
+    for i in range(0, len(loud), 320):
+        front.accept(loud[i:i + 320].tobytes())
+    assert front.denoising and ears.noisy_input
+    late = np.frombuffer(b"".join(ears.heard), dtype="<i2")[-RATE_HALF:]
+    assert np.std(late) < np.std(loud[-RATE_HALF:]) / 3
+
+
+RATE_HALF = 8000
+
+
+@pytest.fixture(scope="module")
+def sphinx(coach_data: CoachData):
+    return make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+
+
+@pytest.mark.parametrize("subtype,suffix", [
+    ("PCM_24", ".wav"), ("FLOAT", ".wav"), ("ALAW", ".wav"), ("PCM_U8", ".wav"),
+    ("PCM_16", ".flac"), ("VORBIS", ".ogg")])
+def test_audio_files_of_any_format_are_understood(tmp_path, sphinx, coach_data, subtype,
+                                                   suffix):
+    clip = synthesize("stop")
+    path = tmp_path / f"stop{suffix}"
+    soundfile.write(str(path), clip.samples.astype(np.float32) / 32768, clip.rate,
+                    subtype=subtype)
+    [row] = recognize_files([str(path)], sphinx, coach_data.matcher())
+    assert row["intent"] == "stop", row
+
+
+def test_a_clip_cut_tight_around_the_words_is_understood(tmp_path, sphinx, coach_data):
+    path = tmp_path / "tight.wav"
+    subprocess.run(["espeak-ng", "-w", str(path), "next step"], check=True)
+    [row] = recognize_files([str(path)], sphinx, coach_data.matcher())
+    assert row["intent"] == "next", row
+
+
+@pytest.mark.slow
+def test_noise_never_grows_an_utterance_past_the_cap(coach_data: CoachData):
+    """Loud noise can hold PocketSphinx's endpointer open; the utterance is cut at the cap
+    (the engine alone, no noise suppression, which would hide the case)."""
+    engine = make_recognizer("pocketsphinx", phrase_list(coach_data.intents),
+                             denoise=False).recognizer
+    loud = noises.noise_only("white", 20.0, 8000.0, seed=4)
+    longest = 0
+    for i in range(0, len(loud), 1600):
+        engine.accept(loud[i:i + 1600].tobytes())
+        longest = max(longest, sum(map(len, engine._speech)))
+    engine.finish()
+    assert 0 < longest <= (MAX_UTTERANCE_SECONDS + 0.1) * 2 * 16000
+
+
+@pytest.mark.slow
+def test_ten_minutes_of_loud_noise_keep_recognize_under_250_mb(tmp_path: Path):
+    path = tmp_path / "noise.wav"
+    write_wav(path, AudioClip(noises.noise_only("pink", 600.0, 3000.0, seed=5), 16000))
+    # The peak is read inside the child, from its own memory map (VmHWM): getrusage's
+    # maxrss survives exec, so it would count this process's memory, forked.
+    run_and_measure = (
+        "import re, sys; from voice_coach.cli import main; rc = main(sys.argv[1:]); "
+        "status = open('/proc/self/status').read(); "
+        "print(re.search(r'VmHWM:\\s+(\\d+)', status).group(1), file=sys.stderr); "
+        "sys.exit(rc)")
+    out = subprocess.run([sys.executable, "-c", run_and_measure, "recognize", "--json",
+                          "--engine", "pocketsphinx", str(path)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["file"] == str(path)  # heard to the end
+    peak_mb = int(out.stderr.split()[-1]) / 1024
+    assert peak_mb < 250, peak_mb
+
+
+@pytest.mark.parametrize("argv", [
+    ["--intents", "{bad}", "check"], ["check", "--intents", "{bad}"]])
+def test_common_options_work_before_or_after_the_command(tmp_path, capsys, argv):
+    bad = tmp_path / "empty"
+    bad.mkdir()
+    assert main([a.format(bad=bad) for a in argv]) == 2
+    assert "no *.yaml intent files in this folder" in capsys.readouterr().err
+
+
+def test_engine_before_the_command_is_used(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("VOICE_COACH_MODEL", raising=False)
+    monkeypatch.setattr("voice_coach.recognition.models._REPO_MODELS", tmp_path / "none")
+    assert main(["--engine", "vosk", "recognize", "x.wav"]) == 2
+    assert "no Vosk model is installed" in capsys.readouterr().err
+
+
+def test_verbose_after_the_command_is_accepted(tmp_path, capsys):
+    script = tmp_path / "s.txt"
+    script.write_text("cramp help\nstop\n")
+    assert main(["simulate", str(script), "-v", "--json"]) == 0
+    assert '"intent": "stop"' in capsys.readouterr().out

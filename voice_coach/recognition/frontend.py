@@ -1,0 +1,115 @@
+"""What the audio goes through before an engine hears it: noise suppression when it is noisy.
+
+`Denoised` wraps any `Recognizer`, so the live coach, `recognize`, `simulate --audio` and
+the demo all hear the same front end; `make_recognizer(..., denoise=False)` (the
+`--no-denoise` option) leaves it out, to compare.
+
+RNNoise (`audio.denoise`) runs only while the background is noisy: the level of the
+quietest tenth of the last half second, with the signal's mean removed, above
+NOISY_DB. In quiet the audio reaches the engine untouched, so what was tuned and
+calibrated on quiet speech (PocketSphinx's rejection model, its cepstral-mean prior, the
+echo gate) works as before, and idle listening costs no more CPU (RNNoise takes about 5% of
+a core). The switch is made only between utterances, never inside one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import Any
+
+import numpy as np
+
+from ..audio.clip import RATE
+from ..audio.denoise import Denoiser
+from .base import Recognizer, Result
+
+log = logging.getLogger(__name__)
+
+NOISY_DB = 45.0
+"""Background level, in dB above one int16 step (about -45 dBFS), above which RNNoise is
+used. A quiet room's microphone is far below it; traffic, wind or a crowd at 10 dB under
+speech are far above it."""
+_FRAME = RATE // 100  # 10 ms
+_WINDOW = 50  # frames: the last half second
+_QUIET_SHARE = 10  # percentile
+
+
+class Denoised:
+    """`inner` hearing denoised audio whenever the background is noisy; everything else
+    (learning, engine attributes) is `inner`'s."""
+
+    def __init__(self, inner: Recognizer) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._denoiser: Denoiser | None = None
+        self._levels: deque[float] = deque(maxlen=_WINDOW)
+        self._pending = np.zeros(0, dtype=np.float64)
+        self._in_utterance = False
+        self.denoising = False
+        """Whether RNNoise is in use now."""
+
+    def accept(self, chunk: bytes) -> list[Result]:
+        self._measure(chunk)
+        if not self._in_utterance:
+            self._switch(self._noisy())
+        if self._denoiser is not None:
+            chunk = self._denoiser.process(chunk)
+        results = self.inner.accept(chunk)
+        for r in results:
+            self._in_utterance = not r.final
+        return results
+
+    def finish(self) -> Result | None:
+        finals = []
+        if self._denoiser is not None:
+            finals = [r for r in self.inner.accept(self._denoiser.flush()) if r.final]
+        last = self.inner.finish()
+        if last is not None:
+            finals.append(last)
+        self._in_utterance = False
+        self._levels.clear()
+        self._pending = self._pending[:0]
+        self._switch(False)
+        heard = [r for r in finals if r.text]
+        return heard[-1] if heard else (finals[-1] if finals else None)
+
+    def new_speaker(self) -> None:
+        self.inner.new_speaker()
+
+    def learn(self, text: str) -> None:
+        self.inner.learn(text)
+
+    _OWN = frozenset({"inner", "name", "_denoiser", "_levels", "_pending", "_in_utterance",
+                      "denoising"})
+    """Attributes of the wrapper itself; reading any other one reads the engine's."""
+
+    def __getattr__(self, name: str) -> Any:
+        # Engine-specific attributes (missing_words, adapted, speaker...) are the engine's.
+        if name in self._OWN:  # not set yet (half-built, or being copied)
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def _measure(self, chunk: bytes) -> None:
+        x = np.concatenate([self._pending, np.frombuffer(chunk, dtype="<i2")])
+        whole = len(x) // _FRAME * _FRAME
+        frames, self._pending = x[:whole].reshape(-1, _FRAME), x[whole:]
+        if len(frames):
+            ac = frames - frames.mean(axis=1, keepdims=True)
+            self._levels.extend(10 * np.log10(np.mean(ac**2, axis=1) + 1.0))
+
+    def _noisy(self) -> bool:
+        if len(self._levels) < _WINDOW // 2:
+            return self.denoising
+        return float(np.percentile(self._levels, _QUIET_SHARE)) >= NOISY_DB
+
+    def _switch(self, on: bool) -> None:
+        if on == self.denoising:
+            return
+        self.denoising = on
+        self._denoiser = Denoiser() if on else None
+        # What was denoised is not speech in quiet, whatever its levels look like now: an
+        # engine that adapts to speech in quiet only (PocketSphinx) must not learn from it.
+        if hasattr(self.inner, "noisy_input"):
+            self.inner.noisy_input = on
+        log.debug("noise suppression %s", "on: the background is noisy" if on else "off")
