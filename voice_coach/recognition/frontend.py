@@ -33,6 +33,8 @@ speech are far above it."""
 _FRAME = RATE // 100  # 10 ms
 _WINDOW = 50  # frames: the last half second
 _QUIET_SHARE = 10  # percentile
+_MIN_FRAMES = 5
+"""Frames (50 ms) heard before the first decision: noise is usually there from the start."""
 
 
 class Denoised:
@@ -99,7 +101,7 @@ class Denoised:
             self._levels.extend(10 * np.log10(np.mean(ac**2, axis=1) + 1.0))
 
     def _noisy(self) -> bool:
-        if len(self._levels) < _WINDOW // 2:
+        if len(self._levels) < _MIN_FRAMES:
             return self.denoising
         return float(np.percentile(self._levels, _QUIET_SHARE)) >= NOISY_DB
 

@@ -1,0 +1,110 @@
+"""The runner's world: commands, unrelated speech and noise alone, per noise kind and SNR.
+
+    python -m bench.runner_world [--voices VOICE...] [--every N] [--snrs 10 5 0]
+                                 [--kinds KIND...] [--no-denoise]
+
+Speech is synthesized with espeak-ng from the sentence tests (commands) and the
+out-of-domain and no-match sentences (unrelated speech), by voices that calibration never
+hears (default: the held-out ones). Noise comes from bench/noises.py, generated in the run;
+"conversation" is other voices saying unrelated sentences. Each kind is mixed at each SNR;
+"8 kHz" is the clean speech through a narrowband (headset) channel. Noise-only clips are
+3 s of each kind at a loud level. Prints one Markdown table: commands understood, unrelated
+speech accepted, noise-only clips accepted, CPU time per second of audio, peak memory.
+`--every N` keeps every N-th sentence (quicker, coarser).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench import noises
+from voice_coach.app.coach import CoachData
+from voice_coach.app.heard import understand_clip
+from voice_coach.audio.clip import AudioClip
+from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition.evaluate import HELD_OUT_VOICES, labelled_sentences, synthesize
+
+ROOT = Path(__file__).resolve().parents[1]
+TALKERS = ("en-us+f4", "en-gb-x-gbcwmd")
+"""Voices of the people talking nearby (never the user's)."""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voices", nargs="*", default=[v for v, _ in HELD_OUT_VOICES])
+    parser.add_argument("--every", type=int, default=1)
+    parser.add_argument("--snrs", nargs="*", type=float, default=[10.0, 5.0, 0.0])
+    parser.add_argument("--kinds", nargs="*", default=list(noises.KINDS))
+    parser.add_argument("--no-denoise", dest="denoise", action="store_false")
+    args = parser.parse_args()
+    data = CoachData.load()
+    matcher = data.matcher()
+    recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
+                                 denoise=args.denoise).recognizer
+    positive, negative = labelled_sentences(ROOT / "tests" / "sentences" / "en")
+    positive, negative = positive[::args.every], negative[::args.every]
+    rates = dict(HELD_OUT_VOICES)
+    talk = [synthesize(s, TALKERS[i % 2], 170).samples for i, s in enumerate(negative)]
+    voices = {v: ([(synthesize(s, v, rates.get(v, 160)).samples, want) for s, want in positive],
+                  [synthesize(s, v, rates.get(v, 160)).samples for s in negative])
+              for v in args.voices}
+    conditions: list[tuple[str, str | None, float | None]] = [("clean", None, None),
+                                                              ("8 kHz", "8k", None)]
+    conditions += [(f"{k} {snr:g} dB", k, snr) for k in args.kinds for snr in args.snrs]
+    print(f"voices: {', '.join(args.voices)}; {len(positive)} commands and {len(negative)} "
+          f"unrelated sentences each; noise suppression "
+          f"{'on' if args.denoise else 'off'}\n")
+    print("| condition | commands understood | unrelated speech accepted "
+          "| noise-only accepted | CPU s per audio s |")
+    print("|---|---|---|---|---|")
+    for name, kind, snr in conditions:
+        def prep(x: np.ndarray, seed: int, kind: str | None = kind,
+                 snr: float | None = snr) -> AudioClip:
+            if kind == "8k":
+                x = noises.narrowband(x)
+            elif kind is not None and snr is not None:
+                x = noises.mix(x, kind, snr, seed=seed, talk=talk)
+            return AudioClip(x, noises.RATE)
+
+        start, seconds = cpu_seconds(), 0.0
+        ok = accepted = total_pos = total_neg = 0
+        for pos, neg in voices.values():
+            recognizer.new_speaker()
+            for i, (x, want) in enumerate(pos):
+                clip = prep(x, i)
+                seconds += clip.seconds
+                ok += understand_clip(recognizer, matcher, clip).intent == want
+            for i, x in enumerate(neg):
+                clip = prep(x, 1000 + i)
+                seconds += clip.seconds
+                accepted += understand_clip(recognizer, matcher, clip).intent is not None
+            total_pos, total_neg = total_pos + len(pos), total_neg + len(neg)
+        noise_cell = "-"
+        if kind is not None and kind != "8k":
+            clips = [noises.noise_only(kind, 3.0, 3000.0, seed=2000 + i, talk=talk)
+                     for i in range(4)]
+            hits = sum(understand_clip(recognizer, matcher, AudioClip(c, noises.RATE)).intent
+                       is not None for c in clips)
+            seconds += 3.0 * len(clips)
+            noise_cell = f"{hits}/{len(clips)}"
+        cpu = cpu_seconds() - start
+        print(f"| {name} | {ok / total_pos:.1%} | {accepted / total_neg:.1%} | {noise_cell} "
+              f"| {cpu / seconds:.3f} |", flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory (RSS): {peak:.0f} MB")
+    return 0
+
+
+def cpu_seconds() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+if __name__ == "__main__":
+    sys.exit(main())
