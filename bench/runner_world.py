@@ -18,12 +18,12 @@ from __future__ import annotations
 import argparse
 import resource
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 from bench import noises
+from bench.recognition import cpu_seconds
 from voice_coach.app.coach import CoachData
 from voice_coach.app.heard import understand_clip
 from voice_coach.audio.clip import AudioClip
@@ -99,11 +99,6 @@ def main() -> int:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (RSS): {peak:.0f} MB")
     return 0
-
-
-def cpu_seconds() -> float:
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":
