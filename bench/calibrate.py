@@ -23,9 +23,9 @@ phrase was really said (the right intent) from the rest. Its threshold is the lo
 which the false-accept rate on the clean non-commands is below TARGET_FALSE_ACCEPTS (the
 product's target), so as little accuracy as possible is given up to meet it.
 
-    python bench/calibrate.py [--jobs N] [--save-clips F.json]   # writes
+    python -m bench.calibrate [--jobs N] [--save-clips F.json]   # writes
         voice_coach/data/recognition/pocketsphinx.yaml (about 25 minutes on 2 cores)
-    python bench/calibrate.py --from-clips F.json   # refit without decoding again
+    python -m bench.calibrate --from-clips F.json   # refit without decoding again
         (keeps the CMN prior already written, which those clips were decoded with)
 """
 
@@ -42,26 +42,21 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.audio.clip import AudioClip  # noqa: E402
-from voice_coach.recognition import phrase_list, recognize_clip  # noqa: E402
-from voice_coach.recognition.evaluate import (  # noqa: E402
-    CALIBRATION_VOICES,
-    Conditions,
-    add_noise,
-    synthesize,
-)
-from voice_coach.recognition.rejection import (  # noqa: E402
+from bench.evaluate import CALIBRATION_VOICES, Conditions, add_noise
+from bench.rejection_fit import fit
+from voice_coach.app.data import CoachData
+from voice_coach.audio.clip import AudioClip
+from voice_coach.recognition import phrase_list, recognize_clip
+from voice_coach.recognition.rejection import (
     CALIBRATION,
     Features,
     RejectionModel,
-    fit,
     read_calibration,
 )
-from voice_coach.recognition.sphinx import PocketSphinxRecognizer, load_cmn_prior  # noqa: E402
+from voice_coach.recognition.sphinx import PocketSphinxRecognizer, load_cmn_prior
+from voice_coach.speech import synthesize
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_FALSE_ACCEPTS = 0.10
 NOISES = (("white", 10.0), ("pink", 10.0), ("white", 5.0), ("pink", 5.0))
@@ -89,11 +84,11 @@ def speech(data: CoachData) -> list[tuple[str, str | None]]:
                                                          replace=False))]
     commands: list[tuple[str, str | None]] = []
     for phrase in sample:
-        match = matcher.match(phrase)
-        if match is not None:
-            commands.append((phrase, match.intent))
+        intent = matcher.understand(phrase).intent
+        if intent is not None:
+            commands.append((phrase, intent))
     others = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))["out_of_domain"]
-    matching = [s for s in others if matcher.match(s) is not None]
+    matching = [s for s in others if matcher.understand(s).intent is not None]
     if matching:
         raise SystemExit(f"{SENTENCES} has sentences that are commands: {matching}")
     return commands + [(s, None) for s in others]
@@ -111,8 +106,7 @@ class _Decoder:
 
     def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:
         result = recognize_clip(self.recognizer, audio)
-        match = self._matcher.match(result.text) if result.text else None
-        got = match.intent if match else None
+        got = self._matcher.understand(result.text).intent
         ok = got == want if want is not None else got is not None
         if want is not None and ok:
             # In use the coach adapts to the commands it acts on; rejection is off

@@ -1,14 +1,14 @@
 """Live timing of the coach on virtual PulseAudio devices: answer latency, barge-in, count
 pacing and idle CPU. Prints a Markdown table.
 
-A private PulseAudio server provides a virtual microphone and speaker (tests/pulse.py);
+A private PulseAudio server provides a virtual microphone and speaker (bench/pulse.py);
 the coach runs in this process on them, exactly as `voice-coach` does, and user speech
 (espeak-ng) is played into the microphone with paplay. Times come from the speaker's own
 record of when each clip's first sample, and each cut, reached the device (monotonic
 clock, PortAudio's latency estimate added); the end of a user utterance is when paplay
 finished draining it, minus the clip's trailing silence.
 
-    python bench/live.py [--runs 20] [--hold 60] [--idle 60]
+    python -m bench.live [--runs 20] [--hold 60] [--idle 60]
 """
 
 from __future__ import annotations
@@ -24,22 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.pulse import PrivatePulse
+from voice_coach.app.data import CoachData
+from voice_coach.app.echo import EchoGate
+from voice_coach.app.live import Devices, LiveCoach, run_live
+from voice_coach.app.playback import Playback
+from voice_coach.app.transcript import TranscriptEvent
+from voice_coach.audio.clip import write_wav
+from voice_coach.audio.devices import Microphone, Speaker
+from voice_coach.dialogue import MonotonicClock
+from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.speech import Pyttsx3Synthesizer, synthesize
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
-
-from pulse import PrivatePulse  # noqa: E402
-
-from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.app.echo import EchoGate  # noqa: E402
-from voice_coach.app.live import Devices, LiveCoach, run_live  # noqa: E402
-from voice_coach.app.runner import TranscriptEvent  # noqa: E402
-from voice_coach.app.voice import Voice  # noqa: E402
-from voice_coach.audio.clip import write_wav  # noqa: E402
-from voice_coach.audio.devices import Microphone, Speaker  # noqa: E402
-from voice_coach.dialogue import MonotonicClock  # noqa: E402
-from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
-from voice_coach.recognition.evaluate import synthesize  # noqa: E402
-from voice_coach.speech import Pyttsx3Synthesizer  # noqa: E402
 
 USER_VOICE = ("en-us", 160)
 """espeak-ng voice of the user (one the calibration saw; recognition is measured elsewhere)."""
@@ -58,7 +55,7 @@ class Bench:
         recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
                                      background=True).recognizer  # as the live coach
         self.speaker = Speaker()
-        self.voice = Voice(Pyttsx3Synthesizer(), None)
+        self.voice = Playback(Pyttsx3Synthesizer(), None)
         self.heard: list[tuple[float, str | None]] = []
         self.counts: list[float] = []
         """Monotonic times the dialogue said each count number."""

@@ -1,6 +1,6 @@
 """Recognition benchmark: intent accuracy, false-accept rate, real-time factor, peak memory.
 
-    python bench/recognition.py [--engine pocketsphinx|vosk] [--model PATH]
+    python -m bench.recognition [--engine pocketsphinx|vosk] [--model PATH]
                                 [--voices VOICE...] [--conditions NAME...] [--misses]
 
 Speech is synthesized with espeak-ng from the sentence test files (tests/sentences/en):
@@ -20,21 +20,14 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.evaluate import CONDITIONS, HELD_OUT_VOICES, VOICES, Conditions, labelled_sentences
+from voice_coach.app.data import CoachData
+from voice_coach.app.understand import understand_clip
+from voice_coach.audio.clip import AudioClip
+from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.speech import synthesize
 
-from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.app.heard import understand_clip  # noqa: E402
-from voice_coach.audio.clip import AudioClip  # noqa: E402
-from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
-from voice_coach.recognition.evaluate import (  # noqa: E402
-    CONDITIONS,
-    HELD_OUT_VOICES,
-    VOICES,
-    Conditions,
-    labelled_sentences,
-    synthesize,
-)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

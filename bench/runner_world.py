@@ -23,14 +23,16 @@ from pathlib import Path
 import numpy as np
 
 from bench import noises
+from bench.evaluate import HELD_OUT_VOICES, labelled_sentences
 from bench.recognition import cpu_seconds
-from voice_coach.app.coach import CoachData
-from voice_coach.app.heard import understand_clip
+from voice_coach.app.data import CoachData
+from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_list
-from voice_coach.recognition.evaluate import HELD_OUT_VOICES, labelled_sentences, synthesize
+from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
+
 TALKERS = ("en-us+f4", "en-gb-x-gbcwmd")
 """Voices of the people talking nearby (never the user's)."""
 

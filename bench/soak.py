@@ -5,7 +5,7 @@ Reports memory (resident set size) and decode latency (wall time to process the 
 ends an utterance, i.e. the decode) at the start and the end, and anything the coach woke
 up for. Prints a Markdown table.
 
-    python bench/soak.py [--minutes 60] [--sessions 30]
+    python -m bench.soak [--minutes 60] [--sessions 30]
 """
 
 from __future__ import annotations
@@ -18,20 +18,19 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.evaluate import OUT_OF_DOMAIN, noise
+from voice_coach.app.data import CoachData
+from voice_coach.app.demo import ScriptedUser, run_scripted
+from voice_coach.app.live import LiveCoach
+from voice_coach.app.playback import Playback
+from voice_coach.app.script import parse_script
+from voice_coach.audio.clip import RATE, AudioClip
+from voice_coach.audio.sources import ScheduledSource
+from voice_coach.dialogue import VirtualClock
+from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
-from voice_coach.app.coach import CoachData  # noqa: E402
-from voice_coach.app.demo import ScriptedUser, run_scripted  # noqa: E402
-from voice_coach.app.live import LiveCoach  # noqa: E402
-from voice_coach.app.script import parse_script  # noqa: E402
-from voice_coach.app.voice import Voice  # noqa: E402
-from voice_coach.audio.clip import RATE, AudioClip  # noqa: E402
-from voice_coach.audio.sources import ScheduledSource  # noqa: E402
-from voice_coach.dialogue import VirtualClock  # noqa: E402
-from voice_coach.recognition import make_recognizer, phrase_list  # noqa: E402
-from voice_coach.recognition.evaluate import OUT_OF_DOMAIN, noise, synthesize  # noqa: E402
-from voice_coach.speech import Pyttsx3Synthesizer  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SESSION = "cramp help\nnext step\nwhat do I need\nstop\n"
 
@@ -83,7 +82,7 @@ def main() -> int:
         if event.who == "user" and event.intent == "cramp_help":
             wakes.append(event.t)
 
-    coach = LiveCoach(data, recognizer, Voice(Pyttsx3Synthesizer(), None), clock,
+    coach = LiveCoach(data, recognizer, Playback(Pyttsx3Synthesizer(), None), clock,
                       on_event=on_event)
     mic = ScheduledSource(clock)
     rng = np.random.default_rng(0)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from voice_coach.app.coach import CoachData
+from voice_coach.app.data import CoachData
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,12 +12,12 @@ import numpy as np
 import pocketsphinx
 import pytest
 
-from voice_coach.app.coach import CoachData
-from voice_coach.app.heard import understand_clip
+from voice_coach.app.data import CoachData
+from voice_coach.app.understand import understand_clip
 from voice_coach.recognition import adaptation, phrase_list, recognize_clip
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
-from voice_coach.recognition.evaluate import synthesize
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+from voice_coach.speech import synthesize
 
 HMM = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
 DEEP = ("en-us+m3", 170)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from pulse import PrivatePulse
 
+from bench.pulse import PrivatePulse
 from voice_coach.audio.clip import read_wav, write_wav
-from voice_coach.recognition.evaluate import synthesize
+from voice_coach.speech import synthesize
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dialogue_driver import Driver, counts, texts
-from voice_coach.app.coach import CoachData
+from voice_coach.app.data import CoachData
 from voice_coach.dialogue import (
     INTENTS,
     CancelTimer,

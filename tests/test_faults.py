@@ -14,22 +14,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from voice_coach.app.coach import CoachData
-from voice_coach.app.heard import recognize_files
+from voice_coach.app.data import CoachData
 from voice_coach.app.live import Devices, LiveCoach, run_live
-from voice_coach.app.live_cli import StopRequest
-from voice_coach.app.runner import SessionRunner, TranscriptEvent
+from voice_coach.app.playback import Playback
+from voice_coach.app.runner import SessionRunner
+from voice_coach.app.terminal import StopRequest
 from voice_coach.app.text_mode import run_text
-from voice_coach.app.voice import Voice
+from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio.clip import AudioClip, write_wav
 from voice_coach.audio.devices import DeviceError
 from voice_coach.audio.sources import SourceLost
 from voice_coach.cli import main
+from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.dialogue import ContentFileError, VirtualClock, load_content
 from voice_coach.dialogue.manager import DialogueManager
+from voice_coach.intents import Heard
 from voice_coach.recognition import make_recognizer, phrase_list
-from voice_coach.recognition.evaluate import synthesize
-from voice_coach.speech import SpeechError
+from voice_coach.speech import SpeechError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
 INTENTS = ROOT / "intents" / "en"
@@ -103,7 +104,7 @@ class BrokenSynth:
 
 
 def test_speech_failure_keeps_the_session_going_in_print(coach_data: CoachData, capsys):
-    voice = Voice(BrokenSynth(), out=None)
+    voice = Playback(BrokenSynth(), out=None)
     code = run_text(coach_data, voice, stdin=io.StringIO("cramp help\nnext\nyes\n"),
                     banner=lambda text: None)
     out = capsys.readouterr().out
@@ -118,20 +119,20 @@ def test_an_exception_in_a_handler_is_logged_and_the_session_survives(coach_data
     clock = VirtualClock()
     manager = coach_data.manager(clock)
     events: list[TranscriptEvent] = []
-    runner = SessionRunner(manager, clock, Voice(), events.append)
-    runner.user("cramp help", "cramp_help")
+    runner = SessionRunner(manager, clock, Playback(), events.append)
+    runner.user(Heard("cramp help", "cramp_help"))
     node = manager.state.node
 
     def broken(self: DialogueManager):
         raise RuntimeError("bug in repeat")
 
     monkeypatch.setattr(DialogueManager, "_repeat", broken)
-    runner.user("repeat", "repeat")
+    runner.user(Heard("repeat", "repeat"))
     assert "bug in repeat" in caplog.text and "repeat" in caplog.text
     assert "Sorry, something went wrong" in events[-1].text
     assert manager.state.node == node
     monkeypatch.undo()
-    runner.user("next", "next")
+    runner.user(Heard("next", "next"))
     assert manager.state.node != node, "the dialogue still works afterwards"
 
 
@@ -158,7 +159,7 @@ def test_ctrl_c_in_the_live_loop_releases_the_devices(coach_data: CoachData):
             closed_outputs.append(True)
 
     recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
-    voice = Voice()
+    voice = Playback()
     coach = LiveCoach(coach_data, recognizer, voice, VirtualClock())
     with pytest.raises(KeyboardInterrupt):
         run_live(coach, Devices(lambda: source, Out, voice), print)
@@ -198,7 +199,7 @@ class _Gone:
 def test_ctrl_c_while_waiting_for_a_lost_device_quits(coach_data: CoachData):
     source = _Gone()
     recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
-    voice = Voice()
+    voice = Playback()
     coach = LiveCoach(coach_data, recognizer, voice, VirtualClock())
     stop = StopRequest()
     waits: list[float] = []

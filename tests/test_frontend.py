@@ -13,15 +13,15 @@ import pytest
 import soundfile
 
 from bench import noises
-from voice_coach.app.coach import CoachData
-from voice_coach.app.heard import recognize_files
+from voice_coach.app.data import CoachData
 from voice_coach.audio.clip import AudioClip, write_wav
 from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
+from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.recognition import Result, make_recognizer, phrase_list
-from voice_coach.recognition.evaluate import synthesize
 from voice_coach.recognition.frontend import Denoised
 from voice_coach.recognition.sphinx import MAX_UTTERANCE_SECONDS
+from voice_coach.speech import synthesize
 
 
 def test_streaming_denoise_is_the_same_in_any_chunk_size():

@@ -12,21 +12,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voice_coach.app.coach import CoachData
+from bench.evaluate import noise
+from voice_coach.app.data import CoachData
 from voice_coach.app.demo import ScriptedUser, run_scripted
 from voice_coach.app.echo import EchoGate
 from voice_coach.app.live import Devices, LiveCoach, run_live
-from voice_coach.app.runner import TranscriptEvent
+from voice_coach.app.playback import Playback
 from voice_coach.app.script import parse_script
-from voice_coach.app.voice import Voice
+from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio.clip import RATE, AudioClip, read_wav
 from voice_coach.audio.sinks import TimelineSink
 from voice_coach.audio.sources import ScheduledSource, SourceLost
 from voice_coach.cli import main
 from voice_coach.dialogue import VirtualClock
 from voice_coach.recognition import make_recognizer, phrase_list
-from voice_coach.recognition.evaluate import noise, synthesize
-from voice_coach.speech import Pyttsx3Synthesizer
+from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
 user_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, "en-us", 160))
 
@@ -76,7 +76,7 @@ def session(data: CoachData, synth: Pyttsx3Synthesizer, leak: float = 0.0,
     sink = TimelineSink(clock)
     events: list[TranscriptEvent] = []
     recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
-    coach = LiveCoach(data, recognizer, Voice(synth, sink), clock,
+    coach = LiveCoach(data, recognizer, Playback(synth, sink), clock,
                       gate=EchoGate(sink.power), on_event=events.append)
     mic = (_BusyLoopMic(clock, lag, leak=sink, leak_gain=leak) if lag
            else ScheduledSource(clock, leak=sink, leak_gain=leak))

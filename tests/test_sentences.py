@@ -47,8 +47,8 @@ def matcher(intent_set: IntentSet) -> IntentMatcher:
 @pytest.mark.parametrize(("sentence", "intent", "slots"), POSITIVE)
 def test_sentence_matches_intent(matcher: IntentMatcher, sentence: str, intent: str,
                                  slots: dict[str, Any] | None) -> None:
-    match = matcher.match(sentence)
-    assert match is not None, f"{sentence!r} matched nothing (expected {intent})"
+    match = matcher.understand(sentence)
+    assert match.intent is not None, f"{sentence!r} matched nothing (expected {intent})"
     assert match.intent == intent
     if slots is not None:
         assert match.slots == slots
@@ -56,7 +56,7 @@ def test_sentence_matches_intent(matcher: IntentMatcher, sentence: str, intent: 
 
 @pytest.mark.parametrize("sentence", NEGATIVE)
 def test_out_of_domain_sentence_matches_nothing(matcher: IntentMatcher, sentence: str) -> None:
-    assert matcher.match(sentence) is None
+    assert matcher.understand(sentence).intent is None
 
 
 def test_test_files_follow_the_schema() -> None:
@@ -89,8 +89,7 @@ def test_what_can_i_say_examples_match_their_intent(intent_set: IntentSet,
                                                     matcher: IntentMatcher) -> None:
     for name in intent_set.names:
         example = intent_set.example(name)
-        match = matcher.match(example)
-        assert match is not None and match.intent == name, (name, example)
+        assert matcher.understand(example).intent == name, (name, example)
 
 
 def test_no_two_intents_share_a_spoken_phrase(intent_set: IntentSet) -> None:

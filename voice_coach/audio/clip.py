@@ -43,10 +43,6 @@ class AudioClip:
         return self.samples.astype("<i2").tobytes()
 
     @staticmethod
-    def from_bytes(data: bytes, rate: int) -> AudioClip:
-        return AudioClip(np.frombuffer(data, dtype="<i2").astype(np.int16), rate)
-
-    @staticmethod
     def silence(seconds: float, rate: int = RATE) -> AudioClip:
         return AudioClip(np.zeros(round(seconds * rate), dtype=np.int16), rate)
 
@@ -55,10 +51,6 @@ class AudioClip:
             return self
         out = soxr.resample(self.samples.astype(np.float32), self.rate, rate)
         return AudioClip(to_int16(out), rate)
-
-    def concat(self, *others: AudioClip) -> AudioClip:
-        parts = [self.samples] + [o.resampled(self.rate).samples for o in others]
-        return AudioClip(np.concatenate(parts).astype(np.int16), self.rate)
 
     def trimmed(self, threshold: int = 300, keep: float = 0.02) -> AudioClip:
         """Without the leading and trailing silence (samples below `threshold`), keeping

@@ -7,6 +7,9 @@ and report it instead of dying; `reset_portaudio()` lets them be reopened afterw
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 import queue
 import threading
 import time
@@ -17,6 +20,8 @@ import numpy as np
 
 from .clip import RATE, AudioClip
 from .sources import SourceLost
+
+log = logging.getLogger(__name__)
 
 STALL_SECONDS = 2.0
 """A running stream whose callback has not run for this long has lost its device."""
@@ -46,6 +51,37 @@ def _sd() -> Any:
         raise DeviceError("PortAudio is not installed (sudo apt-get install libportaudio2); "
                           "use --text --mute or 'voice-coach simulate' instead") from err
     return sounddevice
+
+
+def _portaudio_says(err: Exception, kind: str) -> str:
+    """PortAudio's error in the user's words ("Error querying device -1": no default)."""
+    text = str(err)
+    if "querying device -1" in text:
+        return f"there is no default {kind} (the system reports none)"
+    return text
+
+
+_ALSA_HANDLER: Any = None
+"""Kept alive while ALSA may call it."""
+
+
+def quiet_audio_libraries() -> None:
+    """Keep ALSA's own messages ("ALSA lib pcm.c: underrun occurred", probing of absent
+    cards) out of the terminal; the coach reports what matters itself. `-v` leaves them."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None:
+        return
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        return
+    try:
+        alsa = ctypes.CDLL(name)
+        handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int,
+                                        ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
+        _ALSA_HANDLER = handler_type(lambda *_: None)
+        alsa.snd_lib_error_set_handler(_ALSA_HANDLER)
+    except (OSError, AttributeError):  # no usable libasound: nothing to quieten
+        return
 
 
 def reset_portaudio() -> None:
@@ -102,7 +138,9 @@ class Microphone:
         self.captured_until: float | None = None
         """When PortAudio handed over the chunk `read` last returned (monotonic time)."""
         self.dropped = 0
-        """Chunks dropped because nobody read them in time."""
+        """Chunks dropped because nobody read them in time (logged as they are found)."""
+        self._dropped_logged = 0
+        self._chunk_ms = round(chunk_seconds * 1000)
         try:
             self._stream = sd.RawInputStream(
                 samplerate=RATE, channels=1, dtype="int16",
@@ -110,7 +148,8 @@ class Microphone:
                 callback=self._callback)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as err:
-            raise DeviceError(f"cannot open the microphone: {err}. Check it is connected "
+            raise DeviceError(f"cannot open the microphone: {_portaudio_says(err, 'microphone')}. "
+                              "Check it is connected "
                               "(see 'voice-coach devices'), or use --text to type") from err
 
     def _callback(self, data: Any, _frames: int, _time: Any, _status: Any) -> None:
@@ -123,9 +162,14 @@ class Microphone:
     def read(self, timeout: float) -> bytes | None:
         try:
             chunk, self.captured_until = self._chunks.get(timeout=timeout)
-            return chunk
         except queue.Empty:
             pass
+        else:
+            if self.dropped > self._dropped_logged:
+                log.info("%d ms of microphone audio were lost: the coach fell behind",
+                            (self.dropped - self._dropped_logged) * self._chunk_ms)
+                self._dropped_logged = self.dropped
+            return chunk
         if _stalled(self._stream, self._opened, self._last):
             raise SourceLost("the microphone stopped sending audio")
         return None
@@ -168,7 +212,8 @@ class Speaker:
                                            callback=self._callback, blocksize=1024)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as err:
-            raise DeviceError(f"cannot open the speaker: {err}. Use --mute to print only, "
+            raise DeviceError(f"cannot open the speaker: {_portaudio_says(err, 'speaker')}. "
+                              "Use --mute to print only, "
                               "or 'voice-coach simulate'") from err
 
     def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:

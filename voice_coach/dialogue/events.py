@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
+from ..intents.heard import Heard
 
 # --- events -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class UserSaid:
-    """The user spoke or typed something."""
-
-    text: str
-    """What was heard or typed."""
-    intent: str | None
-    """Matched intent name, or None when it matched nothing."""
-    slots: dict[str, Any] = field(default_factory=dict)
-    """Matched slot values (e.g. {"seconds": 30})."""
+UserSaid = Heard
+"""The user spoke or typed something: the event is the record of what was heard."""
 
 
 @dataclass(frozen=True)

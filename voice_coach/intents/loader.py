@@ -59,8 +59,6 @@ class IntentSet:
     """hassil's parsed intents, merged over all files."""
     files: tuple[Path, ...]
     """The YAML files that were read, in load order."""
-    origins: dict[str, Path]
-    """Intent name -> the file that defines it."""
 
     @property
     def names(self) -> list[str]:
@@ -128,7 +126,7 @@ def load_intents(directory: Path | str, required: Iterable[str] = ()) -> IntentS
     if missing:
         raise IntentFileError(directory, None, "missing intents the coach needs: "
                               + ", ".join(missing))
-    return IntentSet(intents=intents, files=files, origins=origins)
+    return IntentSet(intents=intents, files=files)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

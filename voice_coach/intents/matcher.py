@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from hassil import recognize_best
 
+from .heard import Heard
 from .loader import IntentSet
-
-
-@dataclass(frozen=True)
-class IntentMatch:
-    """What the user meant."""
-
-    intent: str
-    """Intent name, e.g. "start_hold"."""
-    slots: dict[str, Any] = field(default_factory=dict)
-    """Slot values, numbers as int (e.g. {"seconds": 30})."""
-    text: str = ""
-    """The text that was matched."""
 
 
 def _slot_value(value: Any) -> Any:
@@ -35,14 +23,16 @@ class IntentMatcher:
     def __init__(self, intent_set: IntentSet) -> None:
         self.intent_set = intent_set
 
-    def match(self, text: str) -> IntentMatch | None:
-        """The best matching intent, or None when the text is not a known command."""
+    def understand(self, text: str, confidence: float = 1.0) -> Heard:
+        """What `text` (typed, or recognised with `confidence`) means: the best matching
+        intent and its slots, or intent None when it is not a known command."""
         cleaned = re.sub(r"\s+", " ", text.replace("[unk]", " ")).strip()
-        if not cleaned:
-            return None
-        result = recognize_best(cleaned, self.intent_set.intents,
-                                language=self.intent_set.intents.language)
+        result = None
+        if cleaned:
+            result = recognize_best(cleaned, self.intent_set.intents,
+                                    language=self.intent_set.intents.language)
         if result is None:
-            return None
+            return Heard(text=cleaned, intent=None, confidence=confidence)
         slots = {name: _slot_value(entity.value) for name, entity in result.entities.items()}
-        return IntentMatch(intent=result.intent.name, slots=slots, text=cleaned)
+        return Heard(text=cleaned, intent=result.intent.name, slots=slots,
+                     confidence=confidence)

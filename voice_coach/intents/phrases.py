@@ -31,7 +31,3 @@ def expand_phrases(intent_set: IntentSet) -> dict[str, list[str]]:
             phrases[intent_name][spoken] = None
     return {name: list(found) for name, found in phrases.items()}
 
-
-def vocabulary(phrases: dict[str, list[str]]) -> list[str]:
-    """Every distinct word in the phrase list, sorted."""
-    return sorted({word for texts in phrases.values() for text in texts for word in text.split()})

@@ -1,20 +1,18 @@
-"""Measure recognition on synthesized speech: accuracy, false accepts, noise at a set SNR.
+"""Test material for recognition: voices, labelled sentences, noise at a set SNR.
 
-Used by the tests and by bench/recognition.py; speech comes from espeak-ng at run time.
+Used by the tests and the benches; speech comes from espeak-ng at run time
+(`voice_coach.speech.synthesize`).
 """
 
 from __future__ import annotations
 
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from ..audio.clip import RATE, AudioClip, read_wav
+from voice_coach.audio.clip import RATE, AudioClip
 
 CALIBRATION_VOICES = (("en-us", 160), ("en", 175), ("en-us+f3", 150), ("en-us-nyc", 165))
 """(espeak-ng voice, words per minute) that bench/calibrate.py fits the rejection model on."""
@@ -48,17 +46,6 @@ def labelled_sentences(folder: Path) -> tuple[list[tuple[str, str]], list[str]]:
                          if not any(ch.isdigit() for ch in s)]
         negative.update(data.get("no_match", []))
     return positive, sorted(negative)
-
-
-def synthesize(text: str, voice: str = "en-us", rate: int = 160) -> AudioClip:
-    """espeak-ng speech for `text`, 16 kHz mono, with half a second of silence each side."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-w", str(out), text],
-                       check=True, capture_output=True)
-        clip = read_wav(out, rate=RATE)
-    pad = np.zeros(RATE // 2, dtype=np.int16)
-    return AudioClip(np.concatenate([pad, clip.samples, pad]), RATE)
 
 
 def noise(kind: str, n: int, rng: np.random.Generator,
@@ -137,30 +124,3 @@ class Conditions:
             x = x * levels[i // 3 % len(levels)]
             clips.append(AudioClip(np.clip(x, -32768, 32767).astype(np.int16), RATE))
         return clips
-
-
-@dataclass
-class Score:
-    """Counts over a set of clips."""
-
-    correct: int = 0
-    total: int = 0
-
-    @property
-    def rate(self) -> float:
-        return self.correct / self.total if self.total else 0.0
-
-
-def score(cases: Iterable[tuple[AudioClip, str | None]],
-          understand: Callable[[AudioClip], str | None],
-          on_error: Callable[[str | None, str | None], None] | None = None) -> Score:
-    """Share of clips whose recognised intent equals the expected one (None: rejected)."""
-    result = Score()
-    for clip, expected in cases:
-        got = understand(clip)
-        result.total += 1
-        if got == expected:
-            result.correct += 1
-        elif on_error is not None:
-            on_error(expected, got)
-    return result

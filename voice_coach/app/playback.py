@@ -1,4 +1,4 @@
-"""The coach's voice as the runner sees it: how long an utterance takes, and playing it."""
+"""The coach's speech as the runner sees it: how long each utterance takes, and playing it."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def estimate_seconds(say: Say) -> float:
     return len(say.text.split()) / WORDS_PER_SECOND + GAP_SECONDS
 
 
-class Voice:
+class Playback:
     """Renders each utterance with `synth` (if any) and sends it to `out` (if any).
 
     Without a synthesizer, lengths are estimated from the word count (simulate's default).

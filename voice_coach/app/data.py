@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..dialogue import INTENTS, Clock, Content, DialogueManager, load_content
 from ..intents import IntentMatcher, IntentSet, load_intents, resolve_intents_dir
-from .simulate import Heard, Understand
 
 
 @dataclass(frozen=True)
@@ -29,20 +28,14 @@ class CoachData:
         """Example phrases for "what can I say", one per intent, in the intent files' order."""
         return [self.intents.example(name) for name in self.intents.names]
 
+    def unhandled_intents(self) -> list[str]:
+        """Intents in the files that the dialogue gives no meaning (a typo, or a new intent
+        without dialogue code): saying them would only get "Sorry, I didn't catch that"."""
+        return [name for name in self.intents.names if name not in INTENTS]
+
     def manager(self, clock: Clock) -> DialogueManager:
         return DialogueManager(self.content, clock, commands=self.commands())
 
     def matcher(self) -> IntentMatcher:
         return IntentMatcher(self.intents)
 
-
-def text_understander(matcher: IntentMatcher) -> Understand:
-    """Typed text -> intent, with the template matcher."""
-
-    def understand(text: str) -> Heard:
-        match = matcher.match(text)
-        if match is None:
-            return Heard(text=text, intent=None, slots={})
-        return Heard(text=text, intent=match.intent, slots=dict(match.slots))
-
-    return understand

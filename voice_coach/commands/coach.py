@@ -1,0 +1,95 @@
+"""`voice-coach [--text]`: the coach, hands-free on the microphone, or typed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+
+from ..app.data import CoachData
+from ..app.echo import EchoGate
+from ..app.live import Devices, LiveCoach, run_live
+from ..app.playback import Playback
+from ..app.terminal import StatusLine, StopRequest
+from ..app.text_mode import run_text
+from ..audio.devices import DeviceError, Microphone, Speaker, reset_portaudio
+from ..dialogue import MonotonicClock
+from ..recognition import make_recognizer, phrase_list
+from ..speech import SpeechError
+from .common import load, notice, synthesizer
+
+NO_DEVICE_HELP = ("no usable microphone or speaker: {error}. Without audio devices you can "
+                  "type with 'voice-coach --text', run a script with 'voice-coach simulate', "
+                  "or hear a whole session with 'voice-coach demo'")
+
+
+def run(args: argparse.Namespace) -> int:
+    data = load(args)
+    return run_typed(args, data) if args.text else run_hands_free(args, data)
+
+
+def _played(voice: Playback, start: float, end: float) -> float:
+    out = voice.out
+    return out.power(start, end) if isinstance(out, Speaker) else 0.0
+
+
+def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
+    from ..app.transcript import printer
+
+    status = StatusLine()
+    voice = Playback(None if args.mute else synthesizer(args))
+    devices = Devices(
+        open_source=lambda: Microphone(args.input_device),
+        open_output=None if args.mute else (lambda: Speaker(args.output_device)),
+        voice=voice, reset=reset_portaudio)
+    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
+                             background=True, denoise=args.denoise)
+    notice(choice.notice)
+    try:  # opened once, here, so a missing device gives its own message; run_live uses them
+        devices.open()
+    except DeviceError as err:
+        devices.close()
+        raise DeviceError(NO_DEVICE_HELP.format(error=err)) from err
+    coach = LiveCoach(data, choice.recognizer, voice, MonotonicClock(),
+                      gate=EchoGate(played=lambda start, end: _played(voice, start, end)),
+                      on_event=printer(timed=False, before=status.clear),
+                      on_status=status.show)
+
+    def device_notice(text: str) -> None:
+        status.clear()
+        notice(f"voice-coach: {text}")
+
+    print('Listening. Say "cramp help" to start; Ctrl-C to quit. Nothing you say leaves '
+          "this device.", flush=True)
+    stop = StopRequest()
+    stop.install()
+    with contextlib.suppress(KeyboardInterrupt):
+        run_live(coach, devices, device_notice, wait=stop.event.wait,
+                 should_stop=stop.event.is_set)
+    status.clear()
+    print("Bye.", flush=True)
+    return 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def run_typed(args: argparse.Namespace, data: CoachData) -> int:
+    """Typing: SIGTERM ends it as Ctrl-C does ("Bye.", speech stopped, files cleaned up)."""
+    speaker = None
+    synth = None
+    if not args.mute:
+        try:
+            synth = synthesizer(args)
+            speaker = Speaker(args.output_device)
+        except (DeviceError, SpeechError) as err:
+            notice(f"voice-coach: no speech output ({err}); printing only")
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return run_text(data, Playback(synth, speaker), stdin=sys.stdin)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if speaker is not None:
+            speaker.close()
