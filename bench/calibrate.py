@@ -53,7 +53,8 @@ from voice_coach.recognition.rejection import (
     RejectionModel,
     read_calibration,
 )
-from voice_coach.recognition.sphinx import PocketSphinxRecognizer, load_cmn_prior
+from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+from voice_coach.recognition.sphinx_files import SphinxFiles, load_cmn_prior
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,7 +102,8 @@ class _Decoder:
         self.data = CoachData.load()
         self._matcher = self.data.matcher()
         self.recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
-                                                 calibrated=False, cmn_prior=cmn_prior,
+                                                 files=SphinxFiles(calibration=None),
+                                                 cmn_prior=cmn_prior,
                                                  adapt=adapt)
 
     def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:

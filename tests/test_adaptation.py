@@ -17,6 +17,7 @@ from voice_coach.app.understand import understand_clip
 from voice_coach.recognition import adaptation, phrase_list, recognize_clip
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+from voice_coach.recognition.sphinx_files import SphinxFiles
 from voice_coach.speech import synthesize
 
 HMM = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
@@ -48,16 +49,15 @@ def test_mixture_weights_are_unquantised_from_sendump(tmp_path: Path):
 
 def test_missing_tools_are_named_with_the_packages(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(adaptation, "SPHINXTRAIN_DIRS", ())
     with pytest.raises(AdaptationError, match="apt-get install sphinxtrain sphinxbase-utils"):
-        adaptation.find_tools()
+        adaptation.find_tools(dirs=())
 
 
 def test_without_the_tools_the_coach_still_recognises(monkeypatch: pytest.MonkeyPatch):
     clip = synthesize("cramp help")
     monkeypatch.setenv("PATH", "/nonexistent")
-    monkeypatch.setattr(adaptation, "SPHINXTRAIN_DIRS", ())
-    recognizer = PocketSphinxRecognizer(["cramp help", "next"], calibrated=False)
+    recognizer = PocketSphinxRecognizer(["cramp help", "next"],
+                                        files=SphinxFiles(calibration=None, sphinxtrain=()))
     assert recognizer.adaptation is None
     assert "Speaker adaptation is off" in recognizer.adaptation_notice
     assert "apt-get install sphinxtrain" in recognizer.adaptation_notice

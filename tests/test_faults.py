@@ -8,11 +8,11 @@ import shutil
 import signal
 import subprocess
 import sys
-import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile
 
 from voice_coach.app.data import CoachData
 from voice_coach.app.live import Devices, LiveCoach, run_live
@@ -228,11 +228,8 @@ def _stop() -> AudioClip:
 
 
 def write_stereo(path: Path, clip: AudioClip) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(2)
-        w.setsampwidth(2)
-        w.setframerate(clip.rate)
-        w.writeframes(np.repeat(clip.samples, 2).tobytes())
+    soundfile.write(str(path), np.repeat(clip.samples[:, None], 2, axis=1), clip.rate,
+                    subtype="PCM_16")
 
 
 def _stereo_44k() -> AudioClip:

@@ -20,7 +20,7 @@ from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.recognition import Result, make_recognizer, phrase_list
 from voice_coach.recognition.frontend import Denoised
-from voice_coach.recognition.sphinx import MAX_UTTERANCE_SECONDS
+from voice_coach.recognition.sphinx_utterances import MAX_UTTERANCE_SECONDS
 from voice_coach.speech import synthesize
 
 
@@ -155,7 +155,7 @@ def test_common_options_work_before_or_after_the_command(tmp_path, capsys, argv)
 def test_engine_before_the_command_is_used(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("VOICE_COACH_MODEL", raising=False)
-    monkeypatch.setattr("voice_coach.recognition.models._REPO_MODELS", tmp_path / "none")
+    monkeypatch.setenv("VOICE_COACH_MODEL_DIRS", str(tmp_path / "none"))
     assert main(["--engine", "vosk", "recognize", "x.wav"]) == 2
     assert "no Vosk model is installed" in capsys.readouterr().err
 

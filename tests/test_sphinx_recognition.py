@@ -23,8 +23,9 @@ from voice_coach.recognition import (
 )
 from voice_coach.recognition.rejection import read_calibration
 from voice_coach.recognition.speaker import SpeakerWarp
-from voice_coach.recognition.sphinx import (
-    PocketSphinxRecognizer,
+from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+from voice_coach.recognition.sphinx_files import (
+    SphinxFiles,
     extra_pronunciations,
     load_cmn_prior,
 )
@@ -81,9 +82,9 @@ def test_extra_pronunciations_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         extra_pronunciations(tmp_path / "missing.dict")
     phones = tmp_path / "phones.dict"
     phones.write_text("unpause AH N XX\n", encoding="utf-8")
-    monkeypatch.setattr("voice_coach.recognition.sphinx.PRONUNCIATIONS", phones)
     with pytest.raises(ModelError, match=r"phones.dict: .*phones given for 'unpause' \(AH N XX\)"):
-        PocketSphinxRecognizer(["next", "unpause"], calibrated=False)
+        PocketSphinxRecognizer(["next", "unpause"],
+                               files=SphinxFiles(pronunciations=phones, calibration=None))
 
 
 def test_streaming_gives_partials_then_one_final(sphinx):
@@ -203,7 +204,7 @@ def test_recognize_with_vosk_and_no_model_says_how_to_get_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("VOICE_COACH_MODEL", raising=False)
-    monkeypatch.setattr("voice_coach.recognition.models._REPO_MODELS", tmp_path / "none")
+    monkeypatch.setenv("VOICE_COACH_MODEL_DIRS", str(tmp_path / "none"))
     assert main(["recognize", "--engine", "vosk", "x.wav"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("voice-coach: error: no Vosk model is installed")
@@ -245,7 +246,7 @@ def test_each_utterance_is_decoded_independently_of_earlier_ones(sphinx):
                                              clip.rate))
     assert first.text == later.text == "pause"
     # Not to the last digit (measured: 0.024 apart): after 20 s of silence the words get
-    # other samples of the random noise floor laid under digital silence (sphinx._floor).
+    # other samples of the random noise floor laid under digital silence (sphinx_utterances.py).
     assert later.confidence == pytest.approx(first.confidence, abs=0.04)
 
 

@@ -93,7 +93,7 @@ def test_broken_model_directory_names_the_file(tmp_path: Path, damage: str, mess
 def test_engine_choice(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("VOICE_COACH_MODEL", raising=False)
-    monkeypatch.setattr("voice_coach.recognition.models._REPO_MODELS", tmp_path / "none")
+    monkeypatch.setenv("VOICE_COACH_MODEL_DIRS", str(tmp_path / "none"))
     with pytest.raises(ModelError, match="no Vosk model is installed"):
         make_recognizer("vosk", ["next"])
     auto = make_recognizer("auto", ["next"])

@@ -27,14 +27,15 @@ import struct
 import subprocess
 import tempfile
 import threading
-import wave
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import platformdirs
 
-from ..audio.clip import RATE
+from ..audio.clip import RATE, AudioClip
+from ..audio.files import write_audio
 from .base import ModelError
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,9 @@ class AdaptationError(Exception):
     """A SphinxTrain tool is missing or failed; str() says which and what to do."""
 
 
-def find_tools() -> dict[str, str]:
-    """Paths of the four tools; AdaptationError naming the packages if one is missing."""
+def find_tools(dirs: Iterable[str] = SPHINXTRAIN_DIRS) -> dict[str, str]:
+    """Paths of the four tools (on $PATH, or SphinxTrain's in one of `dirs`);
+    AdaptationError naming the packages if one is missing."""
     tools: dict[str, str] = {}
     for name in ("sphinx_fe", "pocketsphinx_mdef_convert"):
         path = shutil.which(name)
@@ -62,7 +64,7 @@ def find_tools() -> dict[str, str]:
             tools[name] = path
     for name in ("bw", "mllr_solve"):
         found = shutil.which(name) or next(
-            (os.path.join(d, name) for d in SPHINXTRAIN_DIRS
+            (os.path.join(d, name) for d in dirs
              if os.access(os.path.join(d, name), os.X_OK)), None)
         if found:
             tools[name] = found
@@ -75,9 +77,9 @@ def find_tools() -> dict[str, str]:
 
 
 def cache_dir() -> Path:
-    """$XDG_CACHE_HOME/voice-coach/sphinx-adaptation (~/.cache/...)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
-    return Path(base) / "voice-coach" / "sphinx-adaptation"
+    """The user cache's sphinx-adaptation folder (Linux: ~/.cache/voice-coach/..., or
+    under $XDG_CACHE_HOME)."""
+    return platformdirs.user_cache_path("voice-coach") / "sphinx-adaptation"
 
 
 def mixture_weights(sendump: Path) -> np.ndarray:
@@ -178,11 +180,8 @@ def estimate(utterances: Sequence[tuple[bytes, str]], warp: float, hmm: Path,
             (work / sub).mkdir()
         ids = []
         for i, (audio, _) in enumerate(utterances):
-            with wave.open(str(work / "wav" / f"u{i}.wav"), "wb") as w:
-                w.setnchannels(1)
-                w.setsampwidth(2)
-                w.setframerate(RATE)
-                w.writeframes(audio)
+            write_audio(work / "wav" / f"u{i}.wav",
+                        AudioClip(np.frombuffer(audio, dtype=np.int16), RATE))
             ids.append(f"u{i}")
         (work / "ids").write_text("\n".join(ids) + "\n", encoding="utf-8")
         (work / "trans").write_text("".join(f"<s> {text} </s> ({i})\n" for i, (_, text)

@@ -6,21 +6,29 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from .base import ModelError, Recognizer
 
 DEFAULT_MODEL = "vosk-model-small-en-us-0.15"
 ENGINES = ("auto", "vosk", "pocketsphinx")
-_REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+REPO_MODELS = Path(__file__).resolve().parents[2] / "models"
+"""models/ in a source checkout (see models/README.md)."""
 
 
 def user_models_dir() -> Path:
-    """$XDG_DATA_HOME/voice-coach/models (~/.local/share/voice-coach/models)."""
-    base = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
-    return Path(base) / "voice-coach" / "models"
+    """The user data directory's models folder (Linux: ~/.local/share/voice-coach/models,
+    or under $XDG_DATA_HOME)."""
+    return platformdirs.user_data_path("voice-coach") / "models"
 
 
 def search_dirs() -> list[Path]:
-    return [_REPO_MODELS, user_models_dir()]
+    """Folders holding model folders: $VOICE_COACH_MODEL_DIRS (separated by ':') if set,
+    else models/ in a source checkout and the user data directory."""
+    listed = os.environ.get("VOICE_COACH_MODEL_DIRS")
+    if listed is not None:
+        return [Path(d) for d in listed.split(os.pathsep) if d]
+    return [REPO_MODELS, user_models_dir()]
 
 
 def installed_models() -> list[Path]:

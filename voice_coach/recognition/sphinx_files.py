@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .adaptation import SPHINXTRAIN_DIRS
 from .base import ModelError
+from .rejection import CALIBRATION
 
 PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition"
                   / "pronunciations.dict")
@@ -22,9 +25,24 @@ for some voices ("hold for thirty seconds" -> "do I call a doctor"); ~10% more C
 
 
 def model_dir() -> Path:
+    """The en-us model inside the pocketsphinx wheel."""
     import pocketsphinx
 
     return Path(pocketsphinx.get_model_path()) / "en-us"
+
+
+@dataclass(frozen=True)
+class SphinxFiles:
+    """Every file and folder the PocketSphinx engine reads, passed in (tests give their own)."""
+
+    model: Path = field(default_factory=model_dir)
+    """The folder with the acoustic model (en-us/), its dictionary and phone model."""
+    pronunciations: Path = PRONUNCIATIONS
+    """Intent words the dictionary lacks (see `extra_pronunciations`)."""
+    calibration: Path | None = CALIBRATION
+    """The rejection model and cepstral-mean prior; None: no rejection, no prior."""
+    sphinxtrain: tuple[str, ...] = SPHINXTRAIN_DIRS
+    """Folders with SphinxTrain's tools, for speaker adaptation (besides $PATH)."""
 
 
 def sphinx_vocabulary(folder: Path | None = None) -> frozenset[str]:
@@ -66,14 +84,14 @@ def load_cmn_prior(doc: dict[str, Any]) -> tuple[float, ...] | None:
         return None
 
 
-def load_decoder(grammar: str, extra: dict[str, str], source: Path, mllr: Path | None = None,
-                 dictionary: Path | None = None) -> Any:
-    """A decoder with three searches: "grammar" (the JSGF `grammar`, active), "phones" (a
-    free phone loop) and "mean" (MEAN_SEARCH); with the `extra` pronunciations (read from
-    `source`), the speaker's MLLR transform `mllr` and a smaller `dictionary`, if given."""
+def load_decoder(model: Path, grammar: str, extra: dict[str, str], source: Path,
+                 mllr: Path | None = None, dictionary: Path | None = None) -> Any:
+    """A decoder of the model in `model` with three searches: "grammar" (the JSGF
+    `grammar`, active), "phones" (a free phone loop) and "mean" (MEAN_SEARCH); with the
+    `extra` pronunciations (read from `source`), the speaker's MLLR transform `mllr` and a
+    smaller `dictionary`, if given."""
     import pocketsphinx
 
-    model = model_dir()
     options = {"mllr": os.fspath(mllr)} if mllr else {}
     try:
         decoder = pocketsphinx.Decoder(
@@ -99,10 +117,10 @@ def load_decoder(grammar: str, extra: dict[str, str], source: Path, mllr: Path |
     return decoder
 
 
-def dictionary_lines(words: Iterable[str]) -> str:
-    """The model's dictionary entries (every pronunciation) of `words` and of MEAN_SEARCH's
-    word, as a dictionary file's text."""
+def dictionary_lines(model: Path, words: Iterable[str]) -> str:
+    """The dictionary entries (every pronunciation) in `model` of `words` and of
+    MEAN_SEARCH's word, as a dictionary file's text."""
     wanted = {*words, "a"}
-    with open(model_dir() / "cmudict-en-us.dict", encoding="utf-8") as f:
+    with open(model / "cmudict-en-us.dict", encoding="utf-8") as f:
         return "".join(line for line in f
                        if line.strip() and line.split()[0].split("(", 1)[0] in wanted)
