@@ -326,6 +326,6 @@ def test_every_command_in_every_state(coach_data: CoachData, state: str, intent:
         for _ in range(40):
             if not m.active:
                 break
-            drv.say("resume" if s.paused else "next")
+            drv.say("resume" if m.state.paused else "next")
             drv.say("yes")
         assert not m.active

@@ -89,16 +89,25 @@ def test_voice_uses_rendered_length_and_plays_to_the_sink(synth: Pyttsx3Synthesi
 
 
 class BrokenSynth:
+    def __init__(self) -> None:
+        self.calls = 0
+
     def render(self, text: str) -> AudioClip:
+        self.calls += 1
         raise SpeechError("espeak-ng crashed")
 
 
 def test_speech_failure_keeps_the_session_going_with_estimates():
-    voice = Playback(BrokenSynth(), None)
+    synth = BrokenSynth()
+    sink = TimelineSink(VirtualClock())
+    voice = Playback(synth, sink)
     say = Say("Step one. Stop whatever you're doing.")
     assert voice.duration(say) == estimate_seconds(say)
     assert voice.failed == "espeak-ng crashed"
-    voice.start(say)  # no exception
+    voice.start(say)  # text only from now on: not tried again, nothing played, no error
+    assert voice.duration(Say("Step two.")) == estimate_seconds(Say("Step two."))
+    assert synth.calls == 1
+    assert sink.pieces == []
 
 
 def test_timeline_sink_places_clips_at_their_clock_time():
