@@ -105,3 +105,18 @@ def _alsa_open_nonexistent(quiet: bool) -> str:
 def test_alsa_messages_stay_out_of_the_terminal():
     assert "ALSA lib" in _alsa_open_nonexistent(quiet=False)  # what it would print
     assert _alsa_open_nonexistent(quiet=True) == ""
+
+
+@pytest.mark.slow
+def test_sigterm_during_a_long_command_ends_it_as_ctrl_c_does(tmp_path):
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    out = tmp_path / "demo.wav"
+    proc = subprocess.Popen([sys.executable, "-m", "voice_coach", "demo", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    assert proc.stdout.readline()  # the session is under way
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no half-written WAV, no temp folders

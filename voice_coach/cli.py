@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .app.script import ScriptError
@@ -137,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         quiet_audio_libraries()
     command = importlib.import_module(f".commands.{COMMANDS[args.command]}", __package__)
+    previous = _sigterm_as_ctrl_c()
     try:
         return int(command.run(args))
     except USER_ERRORS as err:
@@ -149,6 +153,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _sigterm_as_ctrl_c() -> Any:
+    """SIGTERM (a service manager, `kill`) ends every command as Ctrl-C does: cleanly, files
+    removed, exit 130 (the live coach asks its loop to stop instead, see StopRequest).
+    Returns the handler to restore, or None off the main thread (where it cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _interrupt)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import soxr
 
-from .clip import RATE
+from .clip import RATE, to_int16
 
 _RNNOISE_RATE = 48000
 _FRAME = 480
@@ -90,7 +90,7 @@ class Denoiser:
             self._lib.rnnoise_process_frame(self._state, ptr, ptr)
             out[i:i + _FRAME] = frame
         down = self._down.resample_chunk(out, last=last)
-        return np.clip(np.round(down), -32768, 32767).astype("<i2").tobytes()
+        return to_int16(down).astype("<i2").tobytes()
 
     def flush(self) -> bytes:
         """The end of the stream: everything still held back; then ready for a new one."""

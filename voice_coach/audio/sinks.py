@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..dialogue.clock import Clock
-from .clip import RATE, AudioClip
+from .clip import RATE, AudioClip, to_int16
 
 
 class TimelineSink:
@@ -72,4 +72,4 @@ class TimelineSink:
         for start, clip in self.pieces:
             offset = round(start * self.rate)
             track[offset:offset + len(clip.samples)] += clip.samples
-        return AudioClip(np.clip(track, -32768, 32767).astype(np.int16), self.rate)
+        return AudioClip(to_int16(track), self.rate)

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from ..dialogue.clock import VirtualClock
-from .clip import RATE, AudioClip
+from .clip import RATE, AudioClip, to_int16
 
 
 class SourceLost(Exception):
@@ -83,7 +83,7 @@ class ScheduledSource:
         self._pos = end
         self.captured_until = self.origin + end / RATE
         self.clock.advance_to(self.captured_until)
-        return np.clip(mix, -32768, 32767).astype(np.int16).tobytes()
+        return to_int16(mix).tobytes()
 
     def close(self) -> None:
         self._clips.clear()

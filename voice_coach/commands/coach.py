@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import signal
 import sys
 
 from ..app.data import CoachData
@@ -72,12 +71,8 @@ def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
     return 0
 
 
-def _interrupt(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def run_typed(args: argparse.Namespace, data: CoachData) -> int:
-    """Typing: SIGTERM ends it as Ctrl-C does ("Bye.", speech stopped, files cleaned up)."""
+    """Typing; Ctrl-C and SIGTERM (see cli.main) end it with "Bye.", speech stopped."""
     speaker = None
     synth = None
     if not args.mute:
@@ -86,10 +81,8 @@ def run_typed(args: argparse.Namespace, data: CoachData) -> int:
             speaker = Speaker(args.output_device)
         except (DeviceError, SpeechError) as err:
             notice(f"voice-coach: no speech output ({err}); printing only")
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         return run_text(data, Playback(synth, speaker), stdin=sys.stdin)
     finally:
-        signal.signal(signal.SIGTERM, previous)
         if speaker is not None:
             speaker.close()

@@ -43,6 +43,7 @@ class Utterances:
         """`frame` with the noise floor added."""
         x = np.frombuffer(frame, dtype=np.int16).astype(np.float64)
         x += self._rng.normal(0.0, NOISE_FLOOR, len(x))
+        # Truncated, not rounded (to_int16): the rejection model was calibrated on this.
         return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
 
     def silence(self, frames: int) -> bytes:
