@@ -11,6 +11,8 @@ from voice_coach.dialogue import (
     Say,
     SetTimer,
     SpeechFinished,
+    Spoken,
+    StopSpeech,
     TimerFired,
     UserSaid,
     VirtualClock,
@@ -25,6 +27,8 @@ class Driver:
         self.clock = clock
         self.timers: dict[str, float] = {}
         self.log: list[Action] = []
+        self._playing: list[str] = []
+        """What the coach is saying or has queued (cut by StopSpeech)."""
 
     def _apply(self, actions: list[Action]) -> list[Action]:
         for action in actions:
@@ -32,13 +36,26 @@ class Driver:
                 self.timers[action.name] = action.at
             elif isinstance(action, CancelTimer):
                 self.timers.pop(action.name, None)
+            elif isinstance(action, StopSpeech):
+                self._playing.clear()
+            elif isinstance(action, Say):
+                self._playing.append(action.text)
         self.log.extend(actions)
         return actions
 
-    def say(self, intent: str | None, text: str = "", **slots: Any) -> list[Action]:
+    def say(self, intent: str | None, text: str = "", barge_in: bool = False,
+            **slots: Any) -> list[Action]:
+        """The user says `intent`: after the coach has finished talking (what it said was
+        heard in full), or, with `barge_in`, over it."""
+        if not barge_in:
+            self.speech_done()
         return self._apply(self.manager.handle(UserSaid(text or str(intent), intent, slots)))
 
     def speech_done(self) -> list[Action]:
+        """The coach has said everything queued, in full, as a runner would report it."""
+        playing, self._playing = self._playing, []
+        for text in playing:
+            self._apply(self.manager.handle(Spoken(text)))
         return self._apply(self.manager.handle(SpeechFinished()))
 
     def fire(self, name: str = "count") -> list[Action]:
@@ -58,4 +75,10 @@ def texts(actions: list[Action]) -> list[str]:
 
 
 def counts(actions: list[Action]) -> list[str]:
+    """The numbers counted, as digits (whatever was said for them, e.g. "15 to go")."""
+    return [str(a.number) for a in actions if isinstance(a, Say) and a.kind == "count"]
+
+
+def spoken_counts(actions: list[Action]) -> list[str]:
+    """What was said for each number of a count."""
     return [a.text for a in actions if isinstance(a, Say) and a.kind == "count"]

@@ -11,6 +11,9 @@ import pytest
 
 from voice_coach.app.script import ScriptError, parse_script
 from voice_coach.cli import main
+from voice_coach.dialogue import load_content
+
+CONTENT = load_content()
 
 HEAD = ["cramp help", "next", "yes", "go back", "no", "ready"]
 
@@ -54,31 +57,35 @@ def test_full_session_through_every_step(tmp_path: Path, capsys: pytest.CaptureF
 
     # Every count number is its own event, exactly 1.0 s apart while the count runs.
     counts = coach(events, "count")
-    assert [c["text"] for c in counts] == [str(n) for n in range(1, 31)]
+    assert [c["count"] for c in counts] == list(range(1, 31))
     for a, b in itertools.pairwise(events):
         if a["kind"] == "count" and b["kind"] == "count":
             assert b["t"] - a["t"] == pytest.approx(1.0, abs=1e-6)
 
-    assert after(events, "pause")[0]["text"] == "Paused at 12. Say resume to carry on."
-    assert after(events, "how much longer")[0]["text"].startswith("18 seconds left.")
-    assert coach(after(events, "resume"), "count")[0]["text"] == "13"
+    assert after(events, "pause")[0]["text"] == CONTENT.message("paused_count", count=12)
+    assert after(events, "how much longer")[0]["text"] == CONTENT.message("time_left_paused",
+                                                                          seconds=18)
+    assert coach(after(events, "resume"), "count")[0]["count"] == 13
 
     running = [i for i, e in enumerate(events) if e["text"] == "how much longer"][1]
-    last_number = int([e for e in events[:running] if e["kind"] == "count"][-1]["text"])
+    last_number = [e for e in events[:running] if e["kind"] == "count"][-1]["count"]
     answer = events[running + 1]["text"]
-    assert answer == f"{30 - last_number} seconds left."
+    assert answer == CONTENT.message("time_left", seconds=30 - last_number)
     aside = next(i for i, e in enumerate(events) if e["text"] == "what do I need")
-    said_before = int([e for e in events[:aside] if e["kind"] == "count"][-1]["text"])
-    assert coach(events[aside:], "count")[0]["text"] == str(said_before + 1)
+    said_before = [e for e in events[:aside] if e["kind"] == "count"][-1]["count"]
+    assert coach(events[aside:], "count")[0]["count"] == said_before + 1
 
-    said = "|".join(e["text"] for e in coach(events))
-    order = ["not a diagnosis", "Stop whatever", "Can you sit down", "Hinge at the waist",
-             "Can you sit down", "steady yourself", "|1|", "|30|", "Has the cramp eased",
-             "Massage", "Put heat on", "Now put cold on it", "Step five",
-             "24 hours", "healthcare provider", "water or a sports drink", "That's everything"]
+    said = [e["text"] for e in coach(events)]
+    steps, info = CONTENT.steps, CONTENT.info
+    order = [steps["stop"].say, CONTENT.message("safety"), steps["sit"].say,
+             steps["stretch_seated"].say, steps["sit"].say, steps["stretch_standing"].say,
+             "1", "30", CONTENT.message("eased_question"), steps["massage"].say,
+             steps["heat"].say, steps["cold"].say, steps["prevention"].say,
+             info["see_doctor"], steps["equipment"].say, info["equipment"],
+             CONTENT.message("closing")]
     start = 0
-    for fragment in order:  # each fragment must come after the one before
-        start = said.index(fragment, start)
+    for text in order:  # each must come after the one before
+        start = said.index(text, start)
     assert events[-1] == {"t": events[-1]["t"], "who": "coach", "text": "(session finished)",
                           "intent": None, "kind": "session"}
 
@@ -88,10 +95,10 @@ def test_aside_during_a_count_resumes_at_the_next_number(tmp_path: Path,
     head = run(tmp_path, capsys, [*HEAD, "@500 stop"])
     t1 = coach(head, "count")[0]["t"]
     events = run(tmp_path, capsys, [*HEAD, f"@{t1 + 4.5} what do I need", "@500 stop"])
-    before = [e["text"] for e in coach(events, "count") if e["t"] < t1 + 4.5]
-    later = [e["text"] for e in coach(events, "count") if e["t"] > t1 + 4.5]
-    assert before == ["1", "2", "3", "4", "5"]
-    assert later[:2] == ["6", "7"]
+    before = [e["count"] for e in coach(events, "count") if e["t"] < t1 + 4.5]
+    later = [e["count"] for e in coach(events, "count") if e["t"] > t1 + 4.5]
+    assert before == [1, 2, 3, 4, 5]
+    assert later[:2] == [6, 7]
 
 
 def test_text_transcript_and_wav(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
@@ -114,7 +121,8 @@ def test_unmatched_user_lines_have_null_intent(tmp_path: Path,
     events = run(tmp_path, capsys, ["cramp help", "what's the weather"])
     user = [e for e in events if e["who"] == "user"]
     assert user[1]["intent"] is None
-    assert coach(after(events, "what's the weather"))[0]["text"] == "Sorry, I didn't catch that."
+    assert (coach(after(events, "what's the weather"))[0]["text"]
+            == CONTENT.message("not_understood"))
 
 
 def test_script_errors_are_one_line_with_exit_2(tmp_path: Path,
@@ -129,8 +137,10 @@ def test_script_errors_are_one_line_with_exit_2(tmp_path: Path,
 
 
 def test_parse_script():
-    lines = parse_script("# comment\n\ncramp help\n@12.5 how much longer\n@ 20s stop\n")
-    assert [(ln.text, ln.at, ln.line) for ln in lines] == [
-        ("cramp help", None, 3), ("how much longer", 12.5, 4), ("stop", 20.0, 5)]
+    lines = parse_script("# comment\n\ncramp help\n@12.5 how much longer\n@ 20s stop\n"
+                         "+0.5 pause\n")
+    assert [(ln.text, ln.at, ln.after, ln.line) for ln in lines] == [
+        ("cramp help", None, None, 3), ("how much longer", 12.5, None, 4),
+        ("stop", 20.0, None, 5), ("pause", None, 0.5, 6)]
     with pytest.raises(ScriptError, match="expected '@SECONDS text'"):
         parse_script("@soon next")

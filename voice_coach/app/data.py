@@ -24,9 +24,9 @@ class CoachData:
         intent_set = load_intents(resolve_intents_dir(intents_dir), required=INTENTS)
         return CoachData(intents=intent_set, content=load_content(content_path))
 
-    def commands(self) -> list[str]:
-        """Example phrases for "what can I say", one per intent, in the intent files' order."""
-        return [self.intents.example(name) for name in self.intents.names]
+    def examples(self) -> dict[str, str]:
+        """Intent -> the phrase "what can I say" offers for it (the intent files' example)."""
+        return {name: self.intents.example(name) for name in self.intents.names}
 
     def unhandled_intents(self) -> list[str]:
         """Intents in the files that the dialogue gives no meaning (a typo, or a new intent
@@ -34,7 +34,7 @@ class CoachData:
         return [name for name in self.intents.names if name not in INTENTS]
 
     def manager(self, clock: Clock) -> DialogueManager:
-        return DialogueManager(self.content, clock, commands=self.commands())
+        return DialogueManager(self.content, clock, examples=self.examples())
 
     def matcher(self) -> IntentMatcher:
         return IntentMatcher(self.intents)

@@ -87,6 +87,8 @@ class ScriptedUser:
             self._waiting_since = now
         if line.at is not None:
             due = coach.runner.origin + line.at
+        elif line.after is not None:
+            due = (self.said[-1][0] if self.said else coach.runner.origin) + line.after
         elif self._waiting_since is not None:
             due = self._waiting_since + REPLY_DELAY
         else:
@@ -105,7 +107,8 @@ class ScriptedUser:
             return
         line, retries, heard_before = self._last
         heard = coach.understood[heard_before:]
-        if line.at is None and retries < RETRIES and heard and heard[0].intent is None:
+        if (line.at is None and line.after is None and retries < RETRIES and heard
+                and heard[0].intent is None):
             self._pending.appendleft(line)
             self._last = (line, retries, len(coach.understood))
 

@@ -23,6 +23,7 @@ from ..dialogue import (
     SessionEnded,
     SetTimer,
     SpeechFinished,
+    Spoken,
     StopSpeech,
     TimerFired,
 )
@@ -46,6 +47,8 @@ class SessionRunner:
         self.timers: dict[str, float] = {}
         self._queue: deque[tuple[Say, float]] = deque()
         self._speech_end: float | None = None
+        self._current: Say | None = None
+        """What is being said now."""
         self.ended: list[str] = []
         """Reasons of SessionEnded actions seen, in order."""
 
@@ -120,6 +123,7 @@ class SessionRunner:
                 self.voice.stop()
             self._queue.clear()
             self._speech_end = None
+            self._current = None
         elif isinstance(action, SetTimer):
             self.timers[action.name] = action.at
         elif isinstance(action, CancelTimer):
@@ -132,12 +136,19 @@ class SessionRunner:
     def _start_next(self, at: float) -> None:
         say, seconds = self._queue.popleft()
         self._speech_end = at + seconds
-        self._emit(TranscriptEvent(at - self.origin, "coach", say.text, say.kind))
+        self._current = say
+        self._emit(TranscriptEvent(at - self.origin, "coach", say.text, say.kind,
+                                   number=say.number))
         self.voice.start(say)
 
     def _finish_utterance(self) -> None:
         end = self._speech_end
         assert end is not None
+        if self._current is not None:  # played in full
+            said, self._current = self._current, None
+            self._handle(Spoken(said.text))
+            if self._speech_end != end:  # the dialogue said something new meanwhile
+                return
         if self._queue:
             self._start_next(end)
             return

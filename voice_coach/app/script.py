@@ -1,4 +1,5 @@
-"""Simulation scripts: one user utterance per line, optionally "@T" seconds from the start."""
+"""Simulation scripts: one user utterance per line, said as soon as the coach waits, or at
+"@T" seconds from the start, or "+T" seconds after the line before (over the coach)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-_TIMED = re.compile(r"^@\s*(?P<t>[0-9]+(?:\.[0-9]+)?)\s*s?\s+(?P<text>.+)$")
+_TIMED = re.compile(r"^(?P<mark>[@+])\s*(?P<t>[0-9]+(?:\.[0-9]+)?)\s*s?\s+(?P<text>.+)$")
 
 
 class ScriptError(Exception):
@@ -17,9 +18,12 @@ class ScriptError(Exception):
 class ScriptLine:
     text: str
     at: float | None
-    """Seconds from the start at which the user speaks; None: as soon as the coach waits."""
+    """Seconds from the start at which the user speaks; None: see `after`."""
     line: int
     """1-based line number in the script file."""
+    after: float | None = None
+    """Seconds after the line before at which the user speaks; both None: as soon as the
+    coach waits for an answer."""
 
 
 def parse_script(text: str, name: str = "<script>") -> list[ScriptLine]:
@@ -31,11 +35,15 @@ def parse_script(text: str, name: str = "<script>") -> list[ScriptLine]:
         stripped = raw.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("@"):
+        if stripped.startswith(("@", "+")):
             match = _TIMED.match(stripped)
             if not match:
-                raise ScriptError(f"{name}:{number}: expected '@SECONDS text', e.g. "
-                                  f"'@12.5 how much longer', got {stripped!r}")
+                raise ScriptError(f"{name}:{number}: expected '@SECONDS text' or '+SECONDS "
+                                  f"text', e.g. '@12.5 how much longer', got {stripped!r}")
+            if match["mark"] == "+":
+                lines.append(ScriptLine(match["text"].strip(), None, number,
+                                        after=float(match["t"])))
+                continue
             at = float(match["t"])
             if at < last_t:
                 raise ScriptError(f"{name}:{number}: time @{at:g} is earlier than the line "

@@ -26,8 +26,11 @@ def simulate(lines: Sequence[ScriptLine], manager: DialogueManager, clock: Virtu
     """Play the script against the coach; every event goes to `on_event` as it happens."""
     runner = SessionRunner(manager, clock, voice, on_event)
     pending = deque(lines)
+    last_said = clock.now()
 
     def speak(line: ScriptLine) -> None:
+        nonlocal last_said
+        last_said = clock.now()
         runner.user(understand(line.text))
 
     while True:
@@ -35,13 +38,13 @@ def simulate(lines: Sequence[ScriptLine], manager: DialogueManager, clock: Virtu
             raise SimulationTooLong(f"the session ran past {MAX_SECONDS:.0f} s of virtual time")
         deadline = runner.next_deadline()
         line = pending[0] if pending else None
-        if line is not None and line.at is None:
-            if runner.waiting_for_user() or deadline is None:
+        if line is not None:
+            at = (runner.origin + line.at if line.at is not None
+                  else last_said + line.after if line.after is not None else None)
+            if at is None and (runner.waiting_for_user() or deadline is None):
                 speak(pending.popleft())
                 continue
-        elif line is not None and line.at is not None:
-            at = runner.origin + line.at
-            if deadline is None or at <= deadline:
+            if at is not None and (deadline is None or at <= deadline):
                 clock.advance_to(max(clock.now(), at))
                 speak(pending.popleft())
                 continue

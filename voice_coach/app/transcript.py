@@ -26,6 +26,8 @@ class TranscriptEvent:
     intent: str | None = None
     """User lines: the matched intent name, or None when nothing matched."""
     slots: dict[str, Any] = field(default_factory=dict)
+    number: int | None = None
+    """Coach counts: the number of the hold (the text may say "15 to go" instead)."""
 
     @staticmethod
     def user(t: float, heard: Heard, kind: str = "utterance") -> TranscriptEvent:
@@ -36,6 +38,8 @@ class TranscriptEvent:
                                 "intent": self.intent, "kind": self.kind}
         if self.slots:
             data["slots"] = self.slots
+        if self.number is not None:
+            data["count"] = self.number
         return data
 
 

@@ -15,14 +15,15 @@ from ..errors import DataFileError
 KINDS = ("step", "question", "hold")
 # Every message the dialogue manager uses, with the placeholders it fills in.
 MESSAGES: dict[str, set[str]] = {
-    "safety": set(), "welcome": set(), "closing": set(), "stopped": set(),
+    "safety": set(), "hint": set(), "closing": set(), "stopped": set(),
     "already_running": set(), "idle_hint": set(), "not_understood": set(),
     "commands": {"commands"}, "first_step": set(), "step_position": {"step", "steps"},
     "hold_start": {"seconds"}, "hold_end": set(), "eased_question": set(),
     "eased_prompt": set(), "eased_yes": set(), "eased_no": set(), "keep_holding": set(),
     "hold_length_set": {"seconds"}, "no_hold_here": set(), "hold_range": {"min", "max"},
     "time_left": {"seconds"}, "time_left_paused": {"seconds"}, "paused_count": {"count"},
-    "paused": set(), "resumed_count": set(), "resumed": set(), "waiting": set(),
+    "paused": set(), "paused_before_count": set(), "count_to_go": {"seconds"},
+    "resumed_count": set(), "resumed": set(), "waiting": set(),
     "device_lost": {"device"}, "device_back": {"device"}, "internal_error": set(),
     "too_loud": set(),
 }
@@ -60,6 +61,8 @@ class Settings:
     hold_min_seconds: int
     hold_max_seconds: int
     count_interval_seconds: float
+    count_seconds_left: bool = True
+    """Say the seconds to go at a hold's half-way mark and five before its end."""
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ def _parse_settings(path: Path, raw: dict[str, Any]) -> Settings:
             hold_min_seconds=int(raw["hold_min_seconds"]),
             hold_max_seconds=int(raw["hold_max_seconds"]),
             count_interval_seconds=float(raw["count_interval_seconds"]),
+            count_seconds_left=bool(raw.get("count_seconds_left", True)),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise ContentFileError(path, None, f"settings: missing or invalid value {err}") from err

@@ -19,11 +19,18 @@ class TimerFired:
 
 
 @dataclass(frozen=True)
+class Spoken:
+    """One sentence (a Say's text) was played in full, not cut off."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class SpeechFinished:
     """Everything the coach was asked to say has been played (or cut off)."""
 
 
-Event = UserSaid | TimerFired | SpeechFinished
+Event = UserSaid | TimerFired | Spoken | SpeechFinished
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -34,6 +41,8 @@ class Say:
     text: str
     kind: str = "say"
     """"say" for sentences, "count" for a number of a counted hold."""
+    number: int | None = None
+    """For a count: the number it stands for (the text may say "15 to go" instead)."""
 
 
 @dataclass(frozen=True)

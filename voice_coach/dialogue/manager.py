@@ -3,30 +3,34 @@
 Time comes only from the injected clock; timers are requested with SetTimer actions and come
 back as TimerFired events, so any runner (virtual-time simulation, text, live audio) can drive
 it. Every word it says comes from Content.
+
+Instructions are never lost: a step's text or a question that an answer or a command cut
+off (the runner reports each sentence played in full with Spoken) is said again, whole,
+after the answer; "yes" and "no" answer only a question that has been heard; and after
+every answer the coach says what it is waiting for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 
 from .clock import Clock
 from .content import Content, Step
+from .counting import COUNT_TIMER, Counting
 from .events import (
     Action,
     CancelTimer,
     Event,
     Say,
     SessionEnded,
-    SetTimer,
     SpeechFinished,
+    Spoken,
     StopSpeech,
     TimerFired,
     UserSaid,
 )
-from .hold import Hold
+from .state import DialogueState, commands_now
 
-COUNT_TIMER = "count"
 INFO_INTENTS = {"prevention_tips": "prevention", "equipment": "equipment",
                 "see_doctor": "see_doctor"}
 # The intents this manager acts on; the intent files must define them all.
@@ -36,31 +40,15 @@ INTENTS = (
 )
 
 
-@dataclass
-class DialogueState:
-    """Where the session is. `phase` is one of: idle, await, counting, eased."""
-
-    phase: str = "idle"
-    node: str | None = None
-    """Current step id (None while idle)."""
-    history: list[str] = field(default_factory=list)
-    """Steps visited before the current one, for "go back"."""
-    hold: Hold | None = None
-    """The hold being counted (phase "counting")."""
-    paused: bool = False
-    """The user said "pause"."""
-    resume_after_speech: bool = False
-    """The hold is frozen only while the coach talks; it runs on at SpeechFinished."""
-
-
-class DialogueManager:
+class DialogueManager(Counting):
     """Runs one treatment session after another for a single user."""
 
-    def __init__(self, content: Content, clock: Clock, commands: Sequence[str] = ()) -> None:
+    def __init__(self, content: Content, clock: Clock,
+                 examples: Mapping[str, str] | None = None) -> None:
         self.content = content
         self.clock = clock
-        self.commands = list(commands)
-        """Example phrases for "what can I say", in order."""
+        self.examples = dict(examples or {})
+        """Intent name -> the phrase "what can I say" offers for it."""
         self.hold_seconds = content.settings.hold_seconds
         self.state = DialogueState()
 
@@ -91,6 +79,10 @@ class DialogueManager:
             return self._on_user(event)
         if isinstance(event, TimerFired):
             return self._on_timer(event)
+        if isinstance(event, Spoken):
+            if event.text == self.state.unheard:
+                self.state.unheard = None
+            return []
         if isinstance(event, SpeechFinished):
             return self._on_speech_finished()
         raise TypeError(f"unknown event {event!r}")
@@ -110,26 +102,6 @@ class DialogueManager:
         handler = self._handlers().get(intent or "", self._not_understood)
         return out + handler(event)
 
-    def _on_timer(self, event: TimerFired) -> list[Action]:
-        hold = self.state.hold
-        if event.name != COUNT_TIMER or self.state.phase != "counting" or hold is None:
-            return []
-        if hold.frozen or hold.finished:
-            return []
-        hold.said += 1
-        out: list[Action] = [Say(str(hold.said), kind="count")]
-        if hold.finished:
-            return out + self._finish_hold()
-        return [*out, SetTimer(COUNT_TIMER, hold.next_due())]
-
-    def _on_speech_finished(self) -> list[Action]:
-        state = self.state
-        if not (state.resume_after_speech and state.hold and state.phase == "counting"):
-            return []
-        state.resume_after_speech = False
-        state.hold.thaw(self.clock.now())
-        return [SetTimer(COUNT_TIMER, state.hold.next_due())]
-
     # --- intents -------------------------------------------------------------------------
     def _handlers(self) -> dict[str, Callable[[UserSaid], list[Action]]]:
         return {
@@ -147,8 +119,10 @@ class DialogueManager:
 
     def _idle(self, intent: str | None) -> list[Action]:
         if intent == "cramp_help":
+            # The instruction to stop comes first; the safety line and the hint after it.
             self.state = DialogueState(phase="await")
-            return [self._msg("safety"), self._msg("welcome"), *self._enter(self.content.start)]
+            *instruction, prompt = self._enter(self.content.start)
+            return [*instruction, self._msg("safety"), self._msg("hint"), prompt]
         if intent in INFO_INTENTS:
             return [Say(self.content.info[INFO_INTENTS[intent]])]
         if intent == "list_commands":
@@ -163,7 +137,7 @@ class DialogueManager:
             return self._go(step.next)
         if step.kind == "hold":
             return self._begin_hold()
-        return [Say(step.prompt)]  # a question wants yes or no
+        return self._where()  # a question wants yes or no
 
     def _previous(self) -> list[Action]:
         state = self.state
@@ -177,69 +151,25 @@ class DialogueManager:
         if self.state.phase == "counting":
             return self._aside([Say(step.say)])
         if self.state.phase == "eased":
-            return [self._msg("eased_question")]
+            return self._ask_eased()
         self.state.paused = False
         return self._enter(step.id, remember=False)
 
-    def _pause(self) -> list[Action]:
-        state = self.state
-        state.paused = True
-        if state.phase == "counting" and state.hold:
-            state.hold.freeze(self.clock.now())
-            state.resume_after_speech = False
-            return [CancelTimer(COUNT_TIMER), self._msg("paused_count", count=state.hold.said)]
-        return [self._msg("paused")]
-
-    def _resume(self) -> list[Action]:
-        state = self.state
-        if not state.paused:
-            return self._where()
-        state.paused = False
-        if state.phase == "counting":
-            state.resume_after_speech = True
-            return [self._msg("resumed_count")]
-        return [self._msg("resumed"), *self._where()]
-
     def _answer(self, yes: bool) -> list[Action]:
+        """Only a question that has been heard is answered; otherwise the coach says (again)
+        what it is waiting for, and nothing is skipped."""
         state, step = self.state, self._step()
         if state.phase == "counting":
             return self._not_understood(None)
+        if state.unheard is not None or state.paused:
+            return self._where()
         if state.phase == "eased":
             if yes:
                 return [self._msg("eased_yes"), *self._go(step.next)]
             return [self._msg("eased_no"), *self._begin_hold()]
         if step.kind == "question":
             return self._enter(step.yes if yes else step.no)  # type: ignore[arg-type]
-        if not yes:
-            return [self._msg("waiting")]
-        return self._next()
-
-    def _start_hold_intent(self, event: UserSaid) -> list[Action]:
-        state, step, settings = self.state, self._step(), self.content.settings
-        seconds = event.slots.get("seconds")
-        if seconds is not None:
-            seconds = int(seconds)
-            if not settings.hold_min_seconds <= seconds <= settings.hold_max_seconds:
-                return [self._msg("hold_range", min=settings.hold_min_seconds,
-                                  max=settings.hold_max_seconds), *self._where()]
-            self.hold_seconds = seconds
-        if state.phase in ("counting", "eased") or step.kind == "hold":
-            if state.phase == "counting" and seconds is None:
-                return self._time_left()
-            return self._begin_hold()
-        if seconds is not None:
-            return [self._msg("hold_length_set", seconds=seconds), *self._where()]
-        return [self._msg("no_hold_here"), *self._where()]
-
-    def _time_left(self) -> list[Action]:
-        state = self.state
-        if state.phase == "counting" and state.hold:
-            left = state.hold.seconds_left(self.clock.now())
-            if state.paused:
-                return [self._msg("time_left_paused", seconds=left)]
-            return self._aside([self._msg("time_left", seconds=left)], keep_holding=False)
-        return [self._msg("step_position", step=self._step().number,
-                          steps=self.content.step_count), *self._where()]
+        return ([] if yes else [self._msg("waiting")]) + self._where()
 
     def _not_understood(self, _event: UserSaid | None) -> list[Action]:
         if self.state.phase == "counting":
@@ -252,10 +182,16 @@ class DialogueManager:
         if remember and state.node is not None and state.node != node:
             state.history.append(state.node)
         state.node, state.phase, state.paused = node, "await", False
+        return self._instruction()
+
+    def _instruction(self) -> list[Action]:
+        """The current step's text (and info), then its prompt; until its last sentence has
+        been played in full it counts as unheard."""
         step = self._step()
         out: list[Action] = [Say(step.say)]
         if step.info:
             out.append(Say(self.content.info[step.info]))
+        self.state.unheard = out[-1].text  # type: ignore[union-attr]
         if step.kind != "question":
             out.append(Say(step.prompt))
         return out
@@ -272,52 +208,19 @@ class DialogueManager:
         return [self._msg(message), CancelTimer(COUNT_TIMER), SessionEnded(reason)]
 
     def _where(self) -> list[Action]:
-        """Remind the user where they are and what to say."""
+        """Say what the coach is waiting for: the instruction itself if it was cut off."""
         state = self.state
         if state.phase == "counting" and state.hold:
             if state.paused:
-                return [self._msg("paused_count", count=state.hold.said)]
+                return [self._paused_count()]
             return [self._msg("keep_holding")]
         if state.paused:
             return [self._msg("paused")]
         if state.phase == "eased":
-            return [self._msg("eased_prompt")]
+            return [self._msg("eased_prompt")] if state.unheard is None else self._ask_eased()
+        if state.unheard is not None:
+            return self._instruction()
         return [Say(self._step().prompt)]
-
-    # --- holds -----------------------------------------------------------------------------
-    def _begin_hold(self) -> list[Action]:
-        state = self.state
-        now = self.clock.now()
-        state.phase, state.paused = "counting", False
-        state.hold = Hold(total=self.hold_seconds,
-                          interval=self.content.settings.count_interval_seconds,
-                          started_at=now, frozen_elapsed=0.0)
-        state.resume_after_speech = True  # the count starts once the intro has been said
-        return [CancelTimer(COUNT_TIMER), self._msg("hold_start", seconds=self.hold_seconds)]
-
-    def _finish_hold(self) -> list[Action]:
-        left = self._leave_hold()
-        self.state.phase = "eased"
-        return [*left, self._msg("hold_end"), self._msg("eased_question")]
-
-    def _leave_hold(self) -> list[Action]:
-        """Drop any hold (and its timer); back to waiting at the current step."""
-        state = self.state
-        had_hold = state.hold is not None
-        state.hold, state.resume_after_speech, state.paused = None, False, False
-        if state.phase in ("counting", "eased"):
-            state.phase = "await"
-        return [CancelTimer(COUNT_TIMER)] if had_hold else []
-
-    def _aside(self, said: list[Action], keep_holding: bool = True) -> list[Action]:
-        """Say something without losing the place; a running count freezes meanwhile."""
-        state = self.state
-        if state.phase == "counting" and state.hold and not state.paused:
-            state.hold.freeze(self.clock.now())
-            state.resume_after_speech = True
-            tail = [self._msg("keep_holding")] if keep_holding else []
-            return [CancelTimer(COUNT_TIMER), *said, *tail]
-        return [*said, *self._where()]
 
     # --- helpers ---------------------------------------------------------------------------
     def _step(self) -> Step:
@@ -328,4 +231,7 @@ class DialogueManager:
         return Say(self.content.message(key, **values))
 
     def _commands(self) -> Say:
-        return self._msg("commands", commands=", ".join(self.commands))
+        """The commands that do something now (not all of them)."""
+        step = self._step() if self.state.node is not None else None
+        names = [n for n in commands_now(self.state, step) if n in self.examples]
+        return self._msg("commands", commands=", ".join(self.examples[n] for n in names))
