@@ -17,7 +17,7 @@ from voice_coach.app.data import CoachData
 from voice_coach.app.demo import ScriptedUser, run_scripted
 from voice_coach.app.echo import EchoGate
 from voice_coach.app.live import Devices, LiveCoach, run_live
-from voice_coach.app.playback import Playback
+from voice_coach.app.playback import TONE, Playback
 from voice_coach.app.script import parse_script
 from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio.clip import RATE, AudioClip, read_wav
@@ -302,3 +302,41 @@ def test_speech_too_loud_to_understand_gets_a_notice(coach_data: CoachData, synt
     run(s, "", until=45)
     assert [e.intent for e in s.said("user")] == ["cramp_help", "equipment"]
     assert len([e for e in s.said("coach") if "overloaded" in e.text]) == 1
+
+
+def _tone_session(data: CoachData, synth: Pyttsx3Synthesizer, tones: bool) -> Session:
+    s = session(data, synth)
+    statuses: list[tuple[float, str]] = []
+    s.coach = LiveCoach(data, s.coach.recognizer, Playback(synth, s.sink), s.mic.clock,
+                        gate=EchoGate(s.sink.power), on_event=s.events.append,
+                        on_status=lambda text: statuses.append((s.mic.clock.now(), text)),
+                        tones=tones)
+    s.statuses = statuses  # type: ignore[attr-defined]
+    run(s, "@1 cramp help\n@12 how much longer", until=24)
+    return s
+
+
+@pytest.mark.parametrize("tones", [True, False])
+def test_a_soft_tone_comes_before_each_answer_to_a_command(coach_data: CoachData, synth,
+                                                          tones: bool):
+    s = _tone_session(coach_data, synth, tones)
+    heard = [e.t for e in s.said("user")]
+    assert len(heard) == 2
+    for t in heard:
+        start, clip = next(p for p in s.sink.pieces if p[0] >= t - 1e-6)
+        is_tone = np.array_equal(clip.samples, TONE.resampled(s.sink.rate).samples)
+        assert is_tone == tones
+        assert start == pytest.approx(t)
+    if tones:  # the answer follows the tone at once
+        answers = [p for p in s.sink.pieces if p[0] >= heard[0] - 1e-6]
+        assert answers[1][0] == pytest.approx(answers[0][0] + TONE.seconds)
+
+
+def test_the_status_line_follows_the_coach(coach_data: CoachData, synth):
+    s = _tone_session(coach_data, synth, tones=False)
+    statuses = s.statuses  # type: ignore[attr-defined]
+    coach_end = max(start + clip.seconds for start, clip in s.sink.pieces)
+    after = [text for t, text in statuses if t > coach_end + 0.3]  # + the gap after it
+    assert after and after[0].startswith("listening"), after[:3]
+    during = [text for t, text in statuses if s.sink.pieces[0][0] < t < s.sink.pieces[0][0] + 1]
+    assert during and all(text == "speaking" for text in during)

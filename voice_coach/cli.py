@@ -55,6 +55,9 @@ def _options(suppress: bool) -> argparse.ArgumentParser:
     parent.add_argument("--no-denoise", dest="denoise", action="store_false",
                         default=default(True),
                         help="no noise suppression (RNNoise) in front of the recognizer")
+    parent.add_argument("--no-tones", dest="tones", action="store_false",
+                        default=default(True),
+                        help="no soft tone when a spoken command is heard (live and demo)")
     parent.add_argument("--input-device", metavar="NAME|INDEX", default=default(None),
                         help="microphone (see 'voice-coach devices'; default: the system's)")
     parent.add_argument("--output-device", metavar="NAME|INDEX", default=default(None),

@@ -36,6 +36,8 @@ SPEECH_LEAD_SECONDS = 0.4
 """How long before its first partial result an utterance is taken to have started."""
 TOO_LOUD_EVERY = 30.0
 """Seconds between two "your microphone is too loud" notices."""
+NOTE_SECONDS = 3.0
+"""How long the status line shows what was last ignored."""
 REPROMPT_SECONDS = 0.6
 """Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
 the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
@@ -48,7 +50,8 @@ class LiveCoach:
     def __init__(self, data: CoachData, recognizer: Recognizer, voice: Playback, clock: Clock,
                  gate: EchoGate | None = None,
                  on_event: Callable[[TranscriptEvent], None] = lambda e: None,
-                 on_status: Callable[[str], None] = lambda s: None) -> None:
+                 on_status: Callable[[str], None] = lambda s: None,
+                 tones: bool = False) -> None:
         self.data = data
         self.recognizer = recognizer
         self.clock = clock
@@ -57,11 +60,15 @@ class LiveCoach:
         self.gate = gate or EchoGate()
         self._on_event = on_event
         self._on_status = on_status
+        self.voice = voice
+        self.tones = tones
+        """A soft tone before each answer to a command (TONE in playback.py)."""
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
         self._utterance_start: float | None = None
         self._levels: deque[tuple[float, int, int]] = deque(maxlen=1000)
         """(end time, clipped samples, samples) of recent chunks, ~20 s."""
         self._told_too_loud = float("-inf")
+        self._note: tuple[str, float] = ("", 0.0)
         self.understood: list[TranscriptEvent] = []
         """What the user said that was acted on (intent None: asked to say it again)."""
         self.ignored: list[TranscriptEvent] = []
@@ -87,8 +94,10 @@ class LiveCoach:
         self.tick()
 
     def tick(self) -> None:
-        """Deliver what is due now: count numbers, ends of speech."""
+        """Deliver what is due now: count numbers, ends of speech; keep the status true."""
         self.runner.advance()
+        if self._utterance_start is None:  # while someone speaks it says "hearing ..."
+            self._show_status()
 
     def flush(self) -> None:
         """The audio stream ended: decide on whatever was being said."""
@@ -122,6 +131,12 @@ class LiveCoach:
         return f"listening ({self.manager.status()})"
 
     # --- internals -----------------------------------------------------------------------
+    def _show_status(self) -> None:
+        """What the coach is doing now, with a recent note (what was ignored) for a while."""
+        note, until = self._note
+        self._on_status(f"{self.status()}; {note}" if note and self.clock.now() < until
+                        else self.status())
+
     def _heard(self, result: Result, end: float) -> None:
         """`result` of an utterance whose audio ended being recorded at `end`."""
         start = self._utterance_start if self._utterance_start is not None else end - 1.0
@@ -144,6 +159,8 @@ class LiveCoach:
             self._ignore(TranscriptEvent.user(t, heard, "idle"))
             return
         learn_from(self.recognizer, heard)
+        if self.tones and heard.intent is not None:
+            self.voice.cue()
         self.runner.user(heard)
         self._on_status(self.status())
 
@@ -161,7 +178,8 @@ class LiveCoach:
     def _ignore(self, event: TranscriptEvent) -> None:
         self.ignored.append(event)
         log.info("ignored (%s): %r", event.kind, event.text)
-        self._on_status(f'{self.status()}; ignored "{event.text}" ({event.kind})')
+        self._note = (f'ignored "{event.text}" ({event.kind})', self.clock.now() + NOTE_SECONDS)
+        self._show_status()
 
     def _coach_event(self, event: TranscriptEvent) -> None:
         if event.who == "user":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
-from ..audio.clip import AudioClip
+import numpy as np
+
+from ..audio.clip import AudioClip, to_int16
 from ..dialogue import Say
 from ..speech import SpeechError, Synthesizer
 
@@ -27,6 +29,17 @@ class AudioOut(Protocol):
     def stop(self) -> None: ...
 
 
+def soft_tone(rate: int = 22050, hz: float = 880.0, seconds: float = 0.08,
+              level: float = 0.12) -> AudioClip:
+    """A short, soft beep (faded in and out, so it does not click): "I heard you"."""
+    t = np.arange(round(seconds * rate)) / rate
+    fade = np.minimum(1.0, np.minimum(t, seconds - t) / 0.015)
+    return AudioClip(to_int16(32767 * level * fade * np.sin(2 * np.pi * hz * t)), rate)
+
+
+TONE = soft_tone()
+
+
 def estimate_seconds(say: Say) -> float:
     if say.kind == "count":
         return COUNT_SECONDS
@@ -46,6 +59,11 @@ class Playback:
         self.out = out
         self.failed: str | None = None
         """The first synthesis error, if any (speech then continues as text only)."""
+        self._cue = False
+
+    def cue(self) -> None:
+        """Play TONE before the next utterance: a command was heard and is acted on."""
+        self._cue = self.out is not None
 
     def _clip(self, say: Say) -> AudioClip | None:
         if self.synth is None or self.failed:
@@ -58,15 +76,19 @@ class Playback:
             return None
 
     def duration(self, say: Say) -> float:
+        tone = TONE.seconds if self._cue else 0.0
         clip = self._clip(say)
         if clip is None:
-            return estimate_seconds(say)
+            return tone + estimate_seconds(say)
         gap = 0.0 if say.kind == "count" else GAP_SECONDS
-        return clip.seconds + gap
+        return tone + clip.seconds + gap
 
     def start(self, say: Say) -> None:
         if self.out is None:
             return
+        if self._cue:
+            self._cue = False
+            self.out.play(TONE)
         clip = self._clip(say)
         if clip is not None:
             self.out.play(clip)

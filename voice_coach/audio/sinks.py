@@ -9,7 +9,9 @@ from .clip import RATE, AudioClip, to_int16
 
 
 class TimelineSink:
-    """Records each played clip at the clock time it started; `stop()` cuts the clip playing.
+    """Records each played clip at the clock time it started; like a speaker, a clip played
+    while another still plays starts when that one ends, and `stop()` cuts the clip playing
+    and drops the queued ones.
 
     With a VirtualClock this turns a simulated session into the audio a listener would hear
     (`simulate --wav`); tests use it as an in-memory speaker.
@@ -24,13 +26,20 @@ class TimelineSink:
         self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def play(self, clip: AudioClip) -> None:
-        self.pieces.append((self.clock.now() - self.origin, clip.resampled(self.rate)))
+        start = self.clock.now() - self.origin
+        if self.pieces:
+            last_start, last = self.pieces[-1]
+            start = max(start, last_start + last.seconds)
+        self.pieces.append((start, clip.resampled(self.rate)))
 
     def stop(self) -> None:
+        now = self.clock.now() - self.origin
+        while len(self.pieces) > 1 and self.pieces[-1][0] > now:
+            self.pieces.pop()  # queued behind the one playing, not started
         if not self.pieces:
             return
         start, clip = self.pieces[-1]
-        keep = max(0, round((self.clock.now() - self.origin - start) * self.rate))
+        keep = max(0, round((now - start) * self.rate))
         if keep < len(clip.samples):
             self.pieces[-1] = (start, AudioClip(clip.samples[:keep], clip.rate))
 

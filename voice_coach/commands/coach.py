@@ -53,7 +53,7 @@ def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
     coach = LiveCoach(data, choice.recognizer, voice, MonotonicClock(),
                       gate=EchoGate(played=lambda start, end: _played(voice, start, end)),
                       on_event=printer(timed=False, before=status.clear),
-                      on_status=status.show)
+                      on_status=status.show, tones=args.tones)
 
     def device_notice(text: str) -> None:
         status.clear()

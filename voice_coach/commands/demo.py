@@ -29,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     clock = VirtualClock()
     sink = TimelineSink(clock)
     coach = LiveCoach(data, choice.recognizer, Playback(synth, sink), clock,
-                      on_event=printer(json_lines=args.json))
+                      on_event=printer(json_lines=args.json), tones=args.tones)
     mic = ScheduledSource(clock)
     user_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, "en-us", 160))
     user = ScriptedUser(demo_lines(), user_voice)
