@@ -148,6 +148,7 @@ def count_pacing(bench: Bench, hold: int) -> np.ndarray:
     for text, intent in (("cramp help", "cramp_help"), ("next step", "next"), ("no", "no"),
                          ("ready", "next")):
         for _ in range(3):  # said again if not understood, as a person would
+            bench.quiet(0.3)  # answers come once the coach has asked (it waits for that)
             before = len(bench.heard)
             bench.say(text)
             time.sleep(1.5)
