@@ -79,19 +79,21 @@ def build_parser() -> argparse.ArgumentParser:
     common = [_options(suppress=True)]
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sim = sub.add_parser("simulate", parents=common,
+    sim = sub.add_parser("simulate", parents=common, prog="voice-coach simulate",
                          help="run a scripted session in virtual time, instantly",
-                         description="SCRIPT: one user utterance per line; '@T text' speaks "
-                                     "at T seconds from the start, a plain line as soon as "
-                                     "the coach waits for an answer; '#' starts a comment.")
+                         description="SCRIPT: one user utterance per line; a plain line is "
+                                     "said as soon as the coach waits for an answer, '@T "
+                                     "text' at T seconds from the start, '+T text' T seconds "
+                                     "after the line before; '#' starts a comment.")
     sim.add_argument("script", metavar="SCRIPT")
     sim.add_argument("--json", action="store_true", help="JSON Lines, one object per event")
     sim.add_argument("--audio", action="store_true",
                      help="speak each user line and send it through the recognizer")
     sim.add_argument("--wav", metavar="OUT.wav", help="write the coach's speech timeline")
 
-    rec = sub.add_parser("recognize", parents=common, help="recognise intents in audio files",
-                         description="Each WAV file (any sample rate or channel count) goes "
+    rec = sub.add_parser("recognize", parents=common, prog="voice-coach recognize",
+                         help="recognise intents in audio files",
+                         description="Each audio file (any sample rate or channel count) goes "
                                      "through the recognizer and the intent matcher; the "
                                      "model loads once for all files. PocketSphinx adapts "
                                      "to the voice of the first files: give one speaker's "
@@ -99,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("files", nargs="+", metavar="FILE")
     rec.add_argument("--json", action="store_true", help="one JSON object per file")
 
-    model = sub.add_parser("model", parents=common,
+    model = sub.add_parser("model", parents=common, prog="voice-coach model",
                            help="Vosk models: list what is installed, download one")
     model_sub = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
     model_sub.add_parser("list", help="installed models and where they are")
@@ -115,13 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
                                "is fetched from there)")
     download.add_argument("--sha256", metavar="HEX", help="expected SHA-256 of the archive")
 
-    devices = sub.add_parser("devices", parents=common,
+    devices = sub.add_parser("devices", parents=common, prog="voice-coach devices",
                              help="list the audio devices (for --input/--output-device)")
     devices.add_argument("--check", action="store_true",
                          help="instead, try the microphone and speaker chosen by "
                               "--input-device/--output-device; exit code 2 if unusable")
 
-    demo = sub.add_parser("demo", parents=common,
+    demo = sub.add_parser("demo", parents=common, prog="voice-coach demo",
                           help="a canned session through the whole pipeline, to a WAV",
                           description="Synthesized user speech -> recognizer -> dialogue -> "
                                       "coach speech, in virtual time; both voices are "
@@ -130,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to write the session audio (default: demo-session.wav)")
     demo.add_argument("--json", action="store_true", help="JSON Lines transcript")
 
-    sub.add_parser("check", parents=common, help="validate the intent and dialogue files")
+    sub.add_parser("check", parents=common, prog="voice-coach check",
+                   help="validate the intent and dialogue files")
     return parser
 
 
