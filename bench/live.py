@@ -5,8 +5,11 @@ A private PulseAudio server provides a virtual microphone and speaker (bench/pul
 the coach runs in this process on them, exactly as `voice-coach` does, and user speech
 (espeak-ng) is played into the microphone with paplay. Times come from the speaker's own
 record of when each clip's first sample, and each cut, reached the device (monotonic
-clock, PortAudio's latency estimate added); the end of a user utterance is when paplay
-finished draining it, minus the clip's trailing silence.
+clock, PortAudio's latency estimate added); the end of a user utterance is when the
+coach's microphone recorded its last loud sample (same clock, PortAudio's input latency
+subtracted). Earlier benches took the end from when paplay finished draining the clip,
+minus its trailing silence: that comes a few hundred ms late (paplay waits for the sound
+server's buffers), so it made answers look faster; it is printed too, for comparison.
 
     python -m bench.live [--runs 20] [--hold 60] [--idle 60]
 """
@@ -44,6 +47,30 @@ PAD = 0.5
 """Trailing silence in each synthesized clip (evaluate.synthesize)."""
 
 
+class TappedMicrophone(Microphone):
+    """The coach's microphone, remembering when each loud sample was recorded: the end of
+    the user's speech as the coach's own microphone got it, on the coach's clock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loud: list[float] = []
+        """Monotonic recording time of the last loud sample of each chunk that had one."""
+
+    def read(self, timeout: float) -> bytes | None:
+        chunk = super().read(timeout)
+        if chunk and self.captured_until is not None:
+            x = np.abs(np.frombuffer(chunk, dtype=np.int16).astype(np.int32))
+            idx = np.flatnonzero(x > LOUD)
+            if idx.size:
+                recorded = self.captured_until - float(self._stream.latency)
+                self.loud.append(recorded - (len(x) - 1 - idx[-1]) / 16000)
+        return chunk
+
+
+LOUD = 300
+"""Sample level above which the user is speaking (the clips' silence is digital zero)."""
+
+
 class Bench:
     def __init__(self, folder: Path) -> None:
         self.pulse = PrivatePulse(folder)
@@ -67,7 +94,13 @@ class Bench:
             self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
             write_wav(self.wavs[text], synthesize(text, *USER_VOICE))
         self._stop = threading.Event()
-        devices = Devices(Microphone, lambda: self.speaker, self.voice)
+        self.mic: TappedMicrophone | None = None
+
+        def open_mic() -> TappedMicrophone:
+            self.mic = TappedMicrophone()
+            return self.mic
+
+        devices = Devices(open_mic, lambda: self.speaker, self.voice)
         self.thread = threading.Thread(
             target=run_live, args=(self.coach, devices, print),
             kwargs={"should_stop": self._stop.is_set}, daemon=True)
@@ -80,10 +113,16 @@ class Bench:
         elif event.kind == "count":
             self.counts.append(time.monotonic())
 
-    def say(self, text: str) -> float:
-        """Play `text` into the microphone; returns when the speech in it ended."""
+    def say(self, text: str) -> tuple[float, float]:
+        """Play `text` into the microphone; returns when the speech in it ended: as paplay
+        tells (it returns once its stream has drained) and as the coach's microphone
+        recorded it (its last loud sample)."""
         self.pulse.play(self.wavs[text])
-        return time.monotonic() - PAD
+        drained = time.monotonic() - PAD
+        time.sleep(0.1)  # the last chunks reach the coach
+        assert self.mic is not None
+        heard = max((t for t in self.mic.loud if t < drained + 0.2), default=drained)
+        return drained, heard
 
     def wait(self, what: Iterable[float], after: float, timeout: float = 6.0) -> float | None:
         deadline = time.monotonic() + timeout
@@ -114,33 +153,32 @@ def idle_cpu(bench: Bench, seconds: float) -> float:
     return used / (time.monotonic() - start)
 
 
-def answers_and_barge_in(bench: Bench, runs: int) -> tuple[list[float], list[float], int]:
+def answers_and_barge_in(bench: Bench, runs: int,
+                         ) -> tuple[list[float], list[float], list[float], int]:
     latencies: list[float] = []
+    drained_latencies: list[float] = []
     barge_ins: list[float] = []
     missed = 0
     for _ in range(runs):
-        end = bench.say("cramp help")
-        onset = bench.wait(bench.speaker.onsets, end - 0.2)
+        drained, end = bench.say("cramp help")
+        onset = bench.wait(bench.speaker.onsets, end)
         if onset is None or not bench.coach.manager.active:
             missed += 1
             bench.quiet()
             continue
         latencies.append(onset - end)
-        # "stop" a second into the coach's second sentence: the first, a short disclaimer,
-        # can end before "stop" is heard, and between sentences there is nothing to cut.
-        if bench.wait(bench.speaker.onsets, onset) is None:
-            missed += 1
-            bench.quiet()
-            continue
-        time.sleep(1.0)
-        end = bench.say("stop")
-        cut = bench.wait(bench.speaker.cuts, end - 0.2)
+        drained_latencies.append(onset - drained)
+        # "stop" a second into the coach's first sentence (the instruction to stop, ~5 s):
+        # it is still talking when "stop" is heard (between sentences nothing is cut).
+        time.sleep(max(0.0, onset + 1.0 - time.monotonic()))
+        _, end = bench.say("stop")
+        cut = bench.wait(bench.speaker.cuts, end)
         if cut is None or bench.coach.manager.active:
             missed += 1
         else:
             barge_ins.append(cut - end)
         bench.quiet()
-    return latencies, barge_ins, missed
+    return latencies, drained_latencies, barge_ins, missed
 
 
 def count_pacing(bench: Bench, hold: int) -> np.ndarray:
@@ -178,7 +216,7 @@ def main() -> int:
             print(f"idle listening for {args.idle:.0f} s ...", file=sys.stderr)
             cpu = idle_cpu(bench, args.idle)
             print(f"{args.runs} x (cramp help, stop) ...", file=sys.stderr)
-            latencies, barge_ins, missed = answers_and_barge_in(bench, args.runs)
+            latencies, drained, barge_ins, missed = answers_and_barge_in(bench, args.runs)
             print("answer latencies (ms):", [round(x * 1000) for x in latencies],
                   file=sys.stderr)
             print(f"a {args.hold} s hold ...", file=sys.stderr)
@@ -194,6 +232,8 @@ def main() -> int:
     print("|---|---|---|---|")
     print(f"| end of utterance -> first sample of the answer | {ms(latencies, 50)} | "
           f"{ms(latencies, 90)} | {len(latencies)} |")
+    print(f"| the same, end of utterance as paplay tells it (earlier benches) | "
+          f"{ms(drained, 50)} | {ms(drained, 90)} | {len(drained)} |")
     if latencies:
         # The first utterances are decoded at several frequency warps while the recognizer
         # adapts to the voice (voice_coach/recognition/speaker.py), so they take longer.

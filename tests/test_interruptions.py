@@ -10,7 +10,7 @@ import pytest
 
 from dialogue_driver import Driver, counts, spoken_counts, texts
 from voice_coach.app.data import CoachData
-from voice_coach.dialogue import Say, VirtualClock
+from voice_coach.dialogue import Say, TimerFired, VirtualClock
 from voice_coach.dialogue.manager import DialogueManager
 
 
@@ -205,3 +205,31 @@ def test_the_count_can_say_plain_numbers_only(coach_data: CoachData):
     drv.count_to(30)
     assert spoken_counts(drv.log) == [str(n) for n in range(1, 31)]
     assert all(isinstance(a, Say) for a in drv.log if getattr(a, "kind", "") == "count")
+
+
+def test_a_number_held_back_while_the_user_spoke_restarts_the_pacing(drv: Driver):
+    drv.say("cramp_help")
+    drv.say("next")
+    drv.say("yes")
+    drv.say("next")
+    drv.speech_done()
+    drv.count_to(3)
+    due = drv.timers["count"]
+    drv.clock.advance_to(due + 0.8)  # the runner held it back: the user was talking
+    drv.timers.pop("count")
+    actions = drv._apply(drv.manager.handle(TimerFired("count", held=True)))
+    assert counts(actions) == ["4"]
+    assert drv.timers["count"] == pytest.approx(drv.clock.now() + 1.0)
+
+
+def test_a_number_merely_late_keeps_the_schedule(drv: Driver):
+    drv.say("cramp_help")
+    drv.say("next")
+    drv.say("yes")
+    drv.say("next")
+    drv.speech_done()
+    drv.count_to(3)
+    due = drv.timers.pop("count")
+    drv.clock.advance_to(due + 0.3)  # the coach was busy: the next number catches up
+    drv._apply(drv.manager.handle(TimerFired("count")))
+    assert drv.timers["count"] == pytest.approx(due + 1.0)

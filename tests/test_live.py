@@ -340,3 +340,24 @@ def test_the_status_line_follows_the_coach(coach_data: CoachData, synth):
     assert after and after[0].startswith("listening"), after[:3]
     during = [text for t, text in statuses if s.sink.pieces[0][0] < t < s.sink.pieces[0][0] + 1]
     assert during and all(text == "speaking" for text in during)
+
+
+def test_no_count_number_starts_after_the_user_said_pause(coach_data: CoachData, synth):
+    """A number falling due while "pause" is being decided (between the end of the word
+    and its recognition, ~0.5 s) waits for the decision, and is then not said at all."""
+    head = "cramp help\nnext step\nno\nready\n"
+    first = session(coach_data, synth)
+    run(first, head, until=60)
+    t1 = first.counts()[0].t  # when the count starts (the same in every run)
+    pause = user_voice("pause")
+    loud = np.flatnonzero(np.abs(pause.samples.astype(np.int32)) > 300)
+    ends_after = (loud[-1] + 1) / pause.rate  # the word's end, from the clip's start
+    speech_end = t1 + 8 - 0.2  # number 9 falls due 0.2 s after the word ends
+    s = session(coach_data, synth)
+    run(s, head + f"@{speech_end - ends_after:.3f} pause", until=speech_end + 4)
+    heard = s.said("user")[-1].t
+    assert heard > t1 + 8, "recognised after number 9 fell due (else this tests nothing)"
+    assert [e.intent for e in s.said("user")][-1] == "pause"
+    counts = s.counts()
+    assert [c.number for c in counts] == list(range(1, 9))
+    assert all(c.t < speech_end for c in counts)

@@ -19,6 +19,7 @@ import numpy as np
 from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from ..audio.sources import AudioSource, SourceLost
 from ..dialogue import Clock
+from ..dialogue.counting import COUNT_TIMER
 from ..intents import Heard
 from ..recognition import Recognizer, Result
 from .data import CoachData
@@ -38,6 +39,8 @@ TOO_LOUD_EVERY = 30.0
 """Seconds between two "your microphone is too loud" notices."""
 NOTE_SECONDS = 3.0
 """How long the status line shows what was last ignored."""
+COUNT_WAIT_SECONDS = 1.5
+"""The longest a count number waits for an utterance to be decided (see `tick`)."""
 REPROMPT_SECONDS = 0.6
 """Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
 the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
@@ -69,6 +72,8 @@ class LiveCoach:
         """(end time, clipped samples, samples) of recent chunks, ~20 s."""
         self._told_too_loud = float("-inf")
         self._note: tuple[str, float] = ("", 0.0)
+        self._heard_since: float | None = None
+        """Clock time the utterance now being said was first noticed."""
         self.understood: list[TranscriptEvent] = []
         """What the user said that was acted on (intent None: asked to say it again)."""
         self.ignored: list[TranscriptEvent] = []
@@ -90,12 +95,19 @@ class LiveCoach:
             else:
                 if self._utterance_start is None:
                     self._utterance_start = end - SPEECH_LEAD_SECONDS
+                    self._heard_since = self.clock.now()
                 self._on_status(f'hearing "{result.text}"' if result.text else "hearing ...")
         self.tick()
 
     def tick(self) -> None:
-        """Deliver what is due now: count numbers, ends of speech; keep the status true."""
-        self.runner.advance()
+        """Deliver what is due now: count numbers, ends of speech; keep the status true.
+
+        While the user is speaking, a count number that falls due waits (up to
+        COUNT_WAIT_SECONDS) until what they said is known: after "pause" or "stop" no
+        number is said; after anything else it comes late and the count goes on from it."""
+        waiting = (self._utterance_start is not None and self._heard_since is not None
+                   and self.clock.now() - self._heard_since < COUNT_WAIT_SECONDS)
+        self.runner.advance(hold=frozenset({COUNT_TIMER}) if waiting else frozenset())
         if self._utterance_start is None:  # while someone speaks it says "hearing ..."
             self._show_status()
 

@@ -49,6 +49,8 @@ class SessionRunner:
         self._speech_end: float | None = None
         self._current: Say | None = None
         """What is being said now."""
+        self._held: set[str] = set()
+        """Timers held back past their time by `advance(hold=...)`."""
         self.ended: list[str] = []
         """Reasons of SessionEnded actions seen, in order."""
 
@@ -61,18 +63,24 @@ class SessionRunner:
         """Say something outside the dialogue (device notices), after what is queued."""
         self._apply(Say(text))
 
-    def advance(self) -> None:
-        """Deliver everything that is due at the clock's current time, in time order."""
+    def advance(self, hold: frozenset[str] = frozenset()) -> None:
+        """Deliver everything that is due at the clock's current time, in time order;
+        timers named in `hold` wait (they are delivered late, at a later call)."""
         while True:
             now = self.clock.now()
-            due_timer = min(self.timers.items(), key=lambda kv: kv[1], default=None)
+            self._held |= {name for name, at in self.timers.items()
+                           if name in hold and at <= now + 1e-9}
+            due_timer = min(((name, at) for name, at in self.timers.items()
+                             if name not in hold), key=lambda kv: kv[1], default=None)
             speech_due = self._speech_end is not None and self._speech_end <= now + 1e-9
             timer_due = due_timer is not None and due_timer[1] <= now + 1e-9
             if speech_due and (not timer_due or self._speech_end <= due_timer[1]):  # type: ignore[index,operator]
                 self._finish_utterance()
             elif timer_due and due_timer is not None:
                 del self.timers[due_timer[0]]
-                self._handle(TimerFired(due_timer[0]))
+                held = due_timer[0] in self._held
+                self._held.discard(due_timer[0])
+                self._handle(TimerFired(due_timer[0], held=held))
             else:
                 return
 
@@ -126,6 +134,7 @@ class SessionRunner:
             self._current = None
         elif isinstance(action, SetTimer):
             self.timers[action.name] = action.at
+            self._held.discard(action.name)
         elif isinstance(action, CancelTimer):
             self.timers.pop(action.name, None)
         elif isinstance(action, SessionEnded):

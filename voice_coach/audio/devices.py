@@ -27,6 +27,9 @@ STALL_SECONDS = 2.0
 """A running stream whose callback has not run for this long has lost its device."""
 PLAYED_HISTORY_SECONDS = 40.0
 """How far back the speaker remembers what it played (the echo gate looks back 30 s)."""
+BLOCK = 512
+"""Samples per speaker callback (23 ms at 22.05 kHz): the device's buffer, and so the delay
+before an answer is heard, is about two of them (1024 made it 93 ms, 512 makes it 46 ms)."""
 START_SECONDS = 5.0
 """A new stream may take this long to deliver its first block (PulseAudio takes ~1 s)."""
 
@@ -145,7 +148,7 @@ class Microphone:
             self._stream = sd.RawInputStream(
                 samplerate=RATE, channels=1, dtype="int16",
                 blocksize=round(chunk_seconds * RATE), device=find_device(device, "input"),
-                callback=self._callback)
+                callback=self._callback, latency="low")
             self._stream.start()
         except (sd.PortAudioError, ValueError) as err:
             raise DeviceError(f"cannot open the microphone: {_portaudio_says(err, 'microphone')}. "
@@ -189,7 +192,8 @@ def _close(stream: Any) -> None:
 class Speaker:
     """Plays clips one after another on an output device; `stop()` cuts off at once."""
 
-    def __init__(self, device: str | int | None = None, rate: int = 22050) -> None:
+    def __init__(self, device: str | int | None = None, rate: int = 22050,
+                 blocksize: int = BLOCK) -> None:
         sd = _sd()
         self.rate = rate
         self._queue: deque[tuple[np.ndarray, bool]] = deque()
@@ -204,12 +208,12 @@ class Speaker:
         self._opened = time.monotonic()
         self._last: float | None = None
         self._played: deque[tuple[float, float, float]] = deque(
-            maxlen=round(PLAYED_HISTORY_SECONDS * rate / 1024))
+            maxlen=round(PLAYED_HISTORY_SECONDS * rate / blocksize))
         """(start, end, mean square) of each block sent to the device, in monotonic time."""
         try:
             self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16",
                                            device=find_device(device, "output"),
-                                           callback=self._callback, blocksize=1024)
+                                           callback=self._callback, blocksize=blocksize)
             self._stream.start()
         except (sd.PortAudioError, ValueError) as err:
             raise DeviceError(f"cannot open the speaker: {_portaudio_says(err, 'speaker')}. "

@@ -35,6 +35,8 @@ class Counting:
             return []
         if hold.frozen or hold.finished:
             return []
+        if event.held:  # held back while the user spoke: pace on from this number
+            hold.started_at += max(0.0, self.clock.now() - hold.next_due())
         hold.said += 1
         out: list[Action] = [Say(self._number(hold), kind="count", number=hold.said)]
         if hold.finished:

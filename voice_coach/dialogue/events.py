@@ -16,6 +16,8 @@ class TimerFired:
     """A timer the manager set with SetTimer is due."""
 
     name: str
+    held: bool = False
+    """The runner held it back past its time (the user was speaking)."""
 
 
 @dataclass(frozen=True)
