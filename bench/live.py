@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -45,6 +46,22 @@ USER_VOICE = ("en-us", 160)
 """espeak-ng voice of the user (one the calibration saw; recognition is measured elsewhere)."""
 PAD = 0.5
 """Trailing silence in each synthesized clip (evaluate.synthesize)."""
+
+
+class TimedSpeaker(Speaker):
+    """The coach's speaker, noting when each clip starts and each cut takes effect
+    (monotonic time, at the device: PortAudio's latency estimate added)."""
+
+    def __init__(self) -> None:
+        self.onsets: deque[float] = deque(maxlen=1000)
+        self.cuts: deque[float] = deque(maxlen=1000)
+        super().__init__()
+
+    def started(self, at: float) -> None:
+        self.onsets.append(at)
+
+    def cut(self, at: float) -> None:
+        self.cuts.append(at)
 
 
 class TappedMicrophone(Microphone):
@@ -81,7 +98,7 @@ class Bench:
         data = CoachData.load()
         recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
                                      background=True).recognizer  # as the live coach
-        self.speaker = Speaker()
+        self.speaker = TimedSpeaker()
         self.voice = Playback(Pyttsx3Synthesizer(), None)
         self.heard: list[tuple[float, str | None]] = []
         self.counts: list[float] = []

@@ -199,10 +199,6 @@ class Speaker:
         self._queue: deque[tuple[np.ndarray, bool]] = deque()
         """(samples still to play, whether the clip has started)."""
         self._lock = threading.Lock()
-        self.onsets: deque[float] = deque(maxlen=1000)
-        """When each clip's first sample reached the device (monotonic time, est. latency)."""
-        self.cuts: deque[float] = deque(maxlen=1000)
-        """When `stop()` silenced a clip that was playing (monotonic time, est. latency)."""
         self.underflows = 0
         """Blocks PortAudio reported as late: the device ran dry (a gap or click)."""
         self._opened = time.monotonic()
@@ -231,7 +227,7 @@ class Speaker:
             while filled < frames and self._queue:
                 head, started = self._queue[0]
                 if not started:
-                    self.onsets.append(now + self._latency + filled / self.rate)
+                    self.started(now + self._latency + filled / self.rate)
                 take = min(frames - filled, len(head))
                 out[filled:filled + take] = head[:take]
                 filled += take
@@ -265,11 +261,20 @@ class Speaker:
         with self._lock:
             self._queue.append((clip.resampled(self.rate).samples, False))
 
+    def started(self, at: float) -> None:
+        """A clip's first sample reaches the device at monotonic time `at` (PortAudio's
+        latency estimate included). Called from the audio thread; for measuring."""
+
+    def cut(self, at: float) -> None:
+        """`stop()` silenced a clip that was playing, at monotonic time `at` at the device.
+        For measuring."""
+
     def stop(self) -> None:
         with self._lock:
-            if self._queue and self._queue[0][1]:
-                self.cuts.append(time.monotonic() + self._latency)
+            playing = bool(self._queue and self._queue[0][1])
             self._queue.clear()
+        if playing:
+            self.cut(time.monotonic() + self._latency)
 
     @property
     def busy(self) -> bool:
