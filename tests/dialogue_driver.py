@@ -62,6 +62,15 @@ class Driver:
         self.clock.advance_to(self.timers.pop(name))
         return self._apply(self.manager.handle(TimerFired(name)))
 
+    def start_counting(self, sit: bool = True) -> None:
+        """From idle to a running count: cramp help, next, yes (or no), ready, and the
+        hold's intro has been said."""
+        self.say("cramp_help")
+        self.say("next")
+        self.say("yes" if sit else "no")
+        self.say("next")  # "ready"
+        self.speech_done()
+
     def count_to(self, n: int) -> list[str]:
         """Fire count timers until number n has been said; returns the numbers said."""
         said: list[str] = []

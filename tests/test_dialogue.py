@@ -15,12 +15,6 @@ from voice_coach.dialogue import (
 )
 
 
-@pytest.fixture
-def drv(coach_data: CoachData) -> Driver:
-    clock = VirtualClock(1000.0)
-    return Driver(coach_data.manager(clock), clock)
-
-
 def msg(data: CoachData, key: str, **values: object) -> str:
     return data.content.message(key, **values)
 
@@ -30,11 +24,7 @@ def step_text(data: CoachData, step: str) -> str:
 
 
 def to_hold(drv: Driver, sit: bool = True) -> None:
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes" if sit else "no")
-    drv.say("next")  # "ready"
-    drv.speech_done()  # the hold intro has been said; the count starts
+    drv.start_counting(sit)
 
 
 def test_cramp_help_says_stop_first_then_the_safety_line_and_the_hint(drv: Driver,
@@ -217,11 +207,7 @@ def test_whole_treatment_in_the_articles_order(drv: Driver, coach_data: CoachDat
     """The article's order: stop, stretch (held and counted), massage, heat then cold,
     prevention, when to see a doctor, what you'll need. The words come from the dialogue
     file; the order is the test's."""
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(30)
     drv.say("yes")
     for _ in range(6):

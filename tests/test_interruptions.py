@@ -14,12 +14,6 @@ from voice_coach.dialogue import Say, TimerFired, VirtualClock
 from voice_coach.dialogue.manager import DialogueManager
 
 
-@pytest.fixture
-def drv(coach_data: CoachData) -> Driver:
-    clock = VirtualClock(1000.0)
-    return Driver(coach_data.manager(clock), clock)
-
-
 def msg(data: CoachData, key: str, **values: object) -> str:
     return data.content.message(key, **values)
 
@@ -120,11 +114,7 @@ def test_pause_and_resume_over_a_step_text_say_the_text_again(drv: Driver,
 
 
 def test_the_eased_question_cut_off_is_asked_again(drv: Driver, coach_data: CoachData):
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(30)
     question = msg(coach_data, "eased_question")
     assert texts(drv.say("yes", barge_in=True)) == [question]
@@ -164,11 +154,7 @@ def test_pause_before_the_first_number_says_the_count_has_not_started(drv: Drive
 def test_a_command_over_a_count_is_answered_and_the_count_goes_on(drv: Driver,
                                                                   coach_data: CoachData,
                                                                   intent: str | None):
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(7)
     said = texts(drv.say(intent, "banana" if intent is None else "", barge_in=True))
     assert said and "count" not in drv.timers  # answered; the count waits meanwhile
@@ -178,11 +164,7 @@ def test_a_command_over_a_count_is_answered_and_the_count_goes_on(drv: Driver,
 
 def test_the_count_says_the_seconds_to_go_half_way_and_five_before_the_end(
         drv: Driver, coach_data: CoachData):
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(30)
     spoken = spoken_counts(drv.log)
     expected = [str(n) for n in range(1, 31)]
@@ -197,22 +179,14 @@ def test_the_count_can_say_plain_numbers_only(coach_data: CoachData):
     content = dataclasses.replace(coach_data.content, settings=settings)
     clock = VirtualClock()
     drv = Driver(DialogueManager(content, clock), clock)
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(30)
     assert spoken_counts(drv.log) == [str(n) for n in range(1, 31)]
     assert all(isinstance(a, Say) for a in drv.log if getattr(a, "kind", "") == "count")
 
 
 def test_a_number_held_back_while_the_user_spoke_restarts_the_pacing(drv: Driver):
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(3)
     due = drv.timers["count"]
     drv.clock.advance_to(due + 0.8)  # the runner held it back: the user was talking
@@ -223,11 +197,7 @@ def test_a_number_held_back_while_the_user_spoke_restarts_the_pacing(drv: Driver
 
 
 def test_a_number_merely_late_keeps_the_schedule(drv: Driver):
-    drv.say("cramp_help")
-    drv.say("next")
-    drv.say("yes")
-    drv.say("next")
-    drv.speech_done()
+    drv.start_counting()
     drv.count_to(3)
     due = drv.timers.pop("count")
     drv.clock.advance_to(due + 0.3)  # the coach was busy: the next number catches up
