@@ -108,7 +108,7 @@ def test_text_transcript_and_wav(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["simulate", str(script), "--wav", str(out_wav)]) == 0
     out = capsys.readouterr().out
     assert "user:  cramp help   -> cramp_help" in out
-    assert "coach: This is general guidance, not a diagnosis." in out
+    assert f"coach: {CONTENT.message('safety')}" in out
     from voice_coach.audio import read_wav
 
     clip = read_wav(out_wav, rate=None)
