@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from voice_coach.app.playback import Playback, estimate_seconds
+from voice_coach.app.playback import Playback, estimate_seconds, texts_to_prerender
 from voice_coach.audio import AudioClip
 from voice_coach.audio.sinks import TimelineSink
 from voice_coach.dialogue import Say, VirtualClock
@@ -120,3 +120,27 @@ def test_timeline_sink_places_clips_at_their_clock_time():
     track = sink.render()
     assert track.seconds == pytest.approx(2.5)
     assert track.samples[:500].min() == 1000 and track.samples[500:2000].max() == 0
+
+
+def test_what_the_coach_may_say_is_rendered_ahead_first_things_first(coach_data):
+    texts = texts_to_prerender(coach_data.content)
+    content = coach_data.content
+    assert texts[0] == content.steps[content.start].say  # the first answer to "cramp help"
+    assert {s.say for s in content.steps.values()} <= set(texts)
+    assert {str(n) for n in range(1, content.settings.hold_max_seconds + 1)} <= set(texts)
+    assert content.message("count_to_go", seconds=15) in texts
+    assert len(texts) == len(set(texts)) <= 512  # all fit in the synthesizer's cache
+    assert not [t for t in texts if "{" in t]
+
+
+def test_prerendered_texts_do_not_touch_the_engine_again(monkeypatch):
+    synth = Pyttsx3Synthesizer()
+    synth.prerender(["Okay.", "Keep holding."])
+
+    def broken(*args: object) -> None:
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(synth._engine, "save_to_file", broken)
+    assert synth.render("Okay.").seconds > 0.1
+    with pytest.raises(SpeechError):  # not rendered ahead: the engine is called
+        synth.render("Something new.")

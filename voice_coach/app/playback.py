@@ -8,7 +8,7 @@ from typing import Protocol
 import numpy as np
 
 from ..audio.clip import AudioClip, to_int16
-from ..dialogue import Say
+from ..dialogue import Content, Say
 from ..speech import SpeechError, Synthesizer
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,22 @@ def soft_tone(rate: int = 22050, hz: float = 880.0, seconds: float = 0.08,
 
 
 TONE = soft_tone()
+
+
+def texts_to_prerender(content: Content) -> list[str]:
+    """Everything the coach may say that is known in advance, most urgent first: the first
+    instruction, then the steps, info and fixed messages, then the count's numbers."""
+    steps = list(content.steps.values())
+    start = content.steps[content.start]
+    texts = [start.say, *(m for m in content.messages.values() if "{" not in m)]
+    texts += [t for step in steps for t in (step.say, step.prompt)]
+    texts += list(content.info.values())
+    settings = content.settings
+    texts.append(content.message("hold_start", seconds=settings.hold_seconds))
+    texts += [str(n) for n in range(1, settings.hold_max_seconds + 1)]
+    texts += [content.message("count_to_go", seconds=n)
+              for n in range(1, settings.hold_max_seconds // 2 + 1)]
+    return list(dict.fromkeys(texts))
 
 
 def estimate_seconds(say: Say) -> float:

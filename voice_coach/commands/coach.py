@@ -16,7 +16,7 @@ from ..audio.devices import DeviceError, Microphone, Speaker, reset_portaudio
 from ..dialogue import MonotonicClock
 from ..recognition import make_recognizer, phrase_list
 from ..speech import SpeechError
-from .common import load, notice, synthesizer
+from .common import load, notice, prerender, synthesizer
 
 NO_DEVICE_HELP = ("no usable microphone or speaker: {error}. Without audio devices you can "
                   "type with 'voice-coach --text', run a script with 'voice-coach simulate', "
@@ -37,7 +37,10 @@ def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
     from ..app.transcript import printer
 
     status = StatusLine()
-    voice = Playback(None if args.mute else synthesizer(args))
+    synth = None if args.mute else synthesizer(args)
+    if synth is not None:
+        prerender(synth, data)
+    voice = Playback(synth)
     devices = Devices(
         open_source=lambda: Microphone(args.input_device),
         open_output=None if args.mute else (lambda: Speaker(args.output_device)),

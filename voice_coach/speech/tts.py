@@ -86,7 +86,7 @@ class Pyttsx3Synthesizer:
     """
 
     def __init__(self, voice: str | None = None, rate: int | None = None,
-                 cache_size: int = 256) -> None:
+                 cache_size: int = 512) -> None:
         self._cache: OrderedDict[str, AudioClip] = OrderedDict()
         self._cache_size = cache_size
         self._tmp = tempfile.TemporaryDirectory(prefix="voice-coach-tts-")
@@ -145,6 +145,9 @@ class Pyttsx3Synthesizer:
             return clip
 
     def prerender(self, texts: Iterable[str]) -> None:
-        """Render now so later calls return at once (count numbers, for exact pacing)."""
+        """Render now so later calls return at once (answers, count numbers); meant for a
+        background thread: each render holds the engine only for itself. A text that
+        fails is left for later (its error shows then)."""
         for text in texts:
-            self.render(text)
+            with contextlib.suppress(SpeechError):
+                self.render(text)
