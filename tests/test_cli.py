@@ -51,12 +51,18 @@ def test_a_script_starting_with_a_byte_order_mark_is_read_from_its_first_line(tm
     assert '"who": "user", "text": "cramp help", "intent": "cramp_help"' in out
 
 
-def test_check_reports_an_intent_the_dialogue_does_not_handle(tmp_path, capsys):
+def _with_dance(tmp_path: Path) -> Path:
+    """The built-in intents plus one the dialogue has no meaning for."""
     folder = tmp_path / "intents"
     shutil.copytree(INTENTS, folder)
     (folder / "dance.yaml").write_text(
         'language: en\nintents:\n  dance:\n    data:\n      - sentences:\n'
         '          - "let\'s dance"\n', encoding="utf-8")
+    return folder
+
+
+def test_check_reports_an_intent_the_dialogue_does_not_handle(tmp_path, capsys):
+    folder = _with_dance(tmp_path)
     assert main(["check", "--intents", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("voice-coach: error: ") and err.count("\n") == 1
@@ -120,3 +126,10 @@ def test_sigterm_during_a_long_command_ends_it_as_ctrl_c_does(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err
     assert list(tmp_path.iterdir()) == []  # no half-written WAV, no temp folders
+
+
+def test_an_intent_the_dialogue_does_not_handle_is_named_at_start(tmp_path, capsys):
+    folder = _with_dance(tmp_path)
+    assert main(["simulate", str(_script(tmp_path)), "--intents", str(folder)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: the dialogue does not handle the intent(s) dance" in err

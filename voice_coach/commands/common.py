@@ -12,7 +12,15 @@ from ..speech import Pyttsx3Synthesizer
 
 
 def load(args: argparse.Namespace) -> CoachData:
-    return CoachData.load(args.intents)
+    """The coach's data; intents the dialogue does not handle are named on stderr (the
+    coach still runs: `check` is where they are an error)."""
+    data = CoachData.load(args.intents)
+    unknown = data.unhandled_intents()
+    if unknown and args.command != "check":
+        notice(f"voice-coach: warning: the dialogue does not handle the intent(s) "
+               f"{', '.join(unknown)}; saying them gets \"Sorry, I didn't catch that\" "
+               "(see 'voice-coach check')")
+    return data
 
 
 def synthesizer(args: argparse.Namespace) -> Pyttsx3Synthesizer:
