@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -144,3 +146,20 @@ def test_prerendered_texts_do_not_touch_the_engine_again(monkeypatch):
     assert synth.render("Okay.").seconds > 0.1
     with pytest.raises(SpeechError):  # not rendered ahead: the engine is called
         synth.render("Something new.")
+
+
+def test_rendering_in_the_background_loses_nothing_printed_meanwhile(capsys):
+    """The live coach renders ahead in a thread while its main thread prints."""
+    synth = Pyttsx3Synthesizer()
+    worker = threading.Thread(target=synth.prerender,
+                              args=([f"Background sentence {n}." for n in range(40)],))
+    worker.start()
+    printed = 0
+    while worker.is_alive():
+        print(f"line {printed}")
+        printed += 1
+        time.sleep(0.002)
+    worker.join()
+    out = capsys.readouterr().out.splitlines()
+    assert printed > 20
+    assert out == [f"line {n}" for n in range(printed)]

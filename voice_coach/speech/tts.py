@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 import tempfile
 import threading
 from collections import OrderedDict
@@ -50,11 +51,23 @@ def _shared_engine() -> Any:
         if _engine is None:
             import pyttsx3
 
-            with contextlib.redirect_stdout(io.StringIO()):
+            with contextlib.redirect_stdout(io.StringIO()):  # once, before any other thread
                 engine = pyttsx3.init()
+            _silence_driver(engine)
             engine.connect("finished-utterance", lambda **_: _finished.set())
             _engine = engine
         return _engine
+
+
+def _silence_driver(engine: Any) -> None:
+    """pyttsx3's espeak driver prints "Audio saved to ..." after every render. Its module's
+    own `print` is replaced (only there), rather than redirecting sys.stdout around each
+    render: that redirection is process-wide, and a render in a background thread (the
+    live coach renders ahead) swallowed what the main thread printed meanwhile."""
+    driver: Any = getattr(engine.proxy, "_driver", None)
+    module = sys.modules.get(type(driver).__module__)
+    if module is not None and module.__name__.startswith("pyttsx3.drivers."):
+        module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
 
 
 def _apply_settings(engine: Any, voice: str, rate: int) -> None:
@@ -124,15 +137,14 @@ class Pyttsx3Synthesizer:
                 return self._cache[text]
             path = Path(self._tmp.name) / "speech.wav"
             try:
-                with contextlib.redirect_stdout(io.StringIO()):
-                    _apply_settings(self._engine, self.voice, self.rate)
-                    _finished.clear()
-                    self._engine.save_to_file(text, str(path))
-                    self._engine.runAndWait()
-                    # runAndWait can return while espeak-ng is still rendering (under load,
-                    # or on an engine's first run); the WAV is written before this signal.
-                    if not _finished.wait(FINISH_TIMEOUT):
-                        raise SpeechError(f"no audio after {FINISH_TIMEOUT:.0f} s")
+                _apply_settings(self._engine, self.voice, self.rate)
+                _finished.clear()
+                self._engine.save_to_file(text, str(path))
+                self._engine.runAndWait()
+                # runAndWait can return while espeak-ng is still rendering (under load, or
+                # on an engine's first run); the WAV is written before this signal.
+                if not _finished.wait(FINISH_TIMEOUT):
+                    raise SpeechError(f"no audio after {FINISH_TIMEOUT:.0f} s")
                 clip = read_wav(path, rate=None).trimmed()
             except Exception as err:
                 raise SpeechError(f"text-to-speech failed for {text[:40]!r}: {err}") from err
