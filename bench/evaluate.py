@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from bench.noises import speech_power
 from voice_coach.audio.clip import RATE, AudioClip
 
 CALIBRATION_VOICES = (("en-us", 160), ("en", 175), ("en-us+f3", 150), ("en-us-nyc", 165))
@@ -76,8 +77,7 @@ def add_noise(clip: AudioClip, kind: str, snr_db: float, seed: int = 0,
     """`clip` plus noise at `snr_db` relative to the speech's power (silence excluded)."""
     rng = np.random.default_rng(seed)
     x = clip.samples.astype(np.float64)
-    speech = x[np.abs(x) > 300]
-    power = float(np.mean(speech**2)) if speech.size else 1.0
+    power = speech_power(clip.samples)
     n = noise(kind, len(x), rng, babble) * np.sqrt(power / 10 ** (snr_db / 10))
     return AudioClip(np.clip(x + n, -32768, 32767).astype(np.int16), clip.rate)
 

@@ -34,7 +34,7 @@ from voice_coach.app.echo import EchoGate
 from voice_coach.app.live import Devices, LiveCoach, run_live
 from voice_coach.app.playback import Playback
 from voice_coach.app.transcript import TranscriptEvent
-from voice_coach.audio.clip import write_wav
+from voice_coach.audio import write_audio
 from voice_coach.audio.devices import Microphone, Speaker
 from voice_coach.dialogue import MonotonicClock
 from voice_coach.recognition import make_recognizer, phrase_list
@@ -109,7 +109,7 @@ class Bench:
         self.wavs: dict[str, Path] = {}
         for text in ("cramp help", "stop", "next step", "no", "ready"):
             self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
-            write_wav(self.wavs[text], synthesize(text, *USER_VOICE))
+            write_audio(self.wavs[text], synthesize(text, *USER_VOICE))
         self._stop = threading.Event()
         self.mic: TappedMicrophone | None = None
 

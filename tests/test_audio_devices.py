@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from bench.pulse import PrivatePulse
-from voice_coach.audio.clip import read_wav, write_wav
+from voice_coach.audio import read_audio, write_audio
 from voice_coach.dialogue import load_content
 from voice_coach.speech import synthesize
 
@@ -124,7 +124,7 @@ def speech(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for text in ("cramp help", "next step", "no", "ready", "pause", "resume", "stop"):
         path = folder / f"{text.replace(' ', '_')}.wav"
-        write_wav(path, synthesize(text, *USER_VOICE))
+        write_audio(path, synthesize(text, *USER_VOICE))
         out[text] = path
     return out
 
@@ -216,7 +216,7 @@ def test_live_session_on_virtual_devices(pulse: PrivatePulse, speech: dict[str, 
     assert code == 0, "\n".join(coach.text())
     assert "Bye." in coach.text()
     assert "Traceback" not in "\n".join(coach.text())
-    heard = read_wav(recording)
+    heard = read_audio(recording)
     loud = np.abs(heard.samples.astype(np.int32)) > 1000
     assert loud.mean() > 0.05, "the coach's speech reached the virtual speaker"
 

@@ -21,7 +21,7 @@ from voice_coach.app.runner import SessionRunner
 from voice_coach.app.terminal import StopRequest
 from voice_coach.app.text_mode import run_text
 from voice_coach.app.transcript import TranscriptEvent
-from voice_coach.audio.clip import AudioClip, write_wav
+from voice_coach.audio import AudioClip, write_audio
 from voice_coach.audio.devices import DeviceError
 from voice_coach.audio.sources import SourceLost
 from voice_coach.cli import main
@@ -257,7 +257,7 @@ def test_bad_audio_is_handled(tmp_path, sphinx, coach_data, name, make, intent):
     if name == "44.1 kHz":  # as a stereo file
         write_stereo(path, clip)
     else:
-        write_wav(path, clip)
+        write_audio(path, clip)
     [row] = recognize_files([str(path)], sphinx, coach_data.matcher())
     assert "error" not in row
     assert row["intent"] in (intent if isinstance(intent, tuple) else (intent,))
@@ -268,7 +268,7 @@ def test_no_network_needed(tmp_path: Path):
     """simulate --audio and recognize inside a network namespace with no interfaces up."""
     if subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode != 0:
         pytest.fail("unshare -rn is not permitted here: the offline test cannot run")
-    write_wav(tmp_path / "stop.wav", _stop())
+    write_audio(tmp_path / "stop.wav", _stop())
     script = tmp_path / "s.txt"
     script.write_text("cramp help\nwhat do I need\nstop\n")
     base = ["unshare", "-rn", sys.executable, "-m", "voice_coach"]

@@ -14,7 +14,7 @@ import soundfile
 
 from bench import noises
 from voice_coach.app.data import CoachData
-from voice_coach.audio.clip import AudioClip, write_wav
+from voice_coach.audio import AudioClip, write_audio
 from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
@@ -122,7 +122,7 @@ def test_noise_never_grows_an_utterance_past_the_cap():
 @pytest.mark.slow
 def test_ten_minutes_of_loud_noise_keep_recognize_under_250_mb(tmp_path: Path):
     path = tmp_path / "noise.wav"
-    write_wav(path, AudioClip(noises.noise_only("pink", 600.0, 3000.0, seed=5), 16000))
+    write_audio(path, AudioClip(noises.noise_only("pink", 600.0, 3000.0, seed=5), 16000))
     # The peak is read inside the child, from its own memory map (VmHWM): getrusage's
     # maxrss survives exec, so it would count this process's memory, forked.
     run_and_measure = (

@@ -20,7 +20,7 @@ from voice_coach.app.live import Devices, LiveCoach, run_live
 from voice_coach.app.playback import TONE, Playback
 from voice_coach.app.script import parse_script
 from voice_coach.app.transcript import TranscriptEvent
-from voice_coach.audio.clip import RATE, AudioClip, read_wav
+from voice_coach.audio import RATE, AudioClip, read_audio
 from voice_coach.audio.sinks import TimelineSink
 from voice_coach.audio.sources import ScheduledSource, SourceLost
 from voice_coach.cli import main
@@ -278,7 +278,7 @@ def test_demo_runs_a_whole_session_through_the_pipeline(tmp_path, capsys):
     assert heard[:4] == ["cramp_help", "next", "no", "next"]
     assert {"time_left", "pause", "resume", "equipment", "see_doctor"} <= set(heard)
     assert events[-1]["text"] == "(session finished)"
-    audio = read_wav(out)
+    audio = read_audio(out)
     assert audio.seconds > events[-1]["t"] > 60
 
 

@@ -109,9 +109,9 @@ def test_text_transcript_and_wav(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "user:  cramp help   -> cramp_help" in out
     assert f"coach: {CONTENT.message('safety')}" in out
-    from voice_coach.audio import read_wav
+    from voice_coach.audio import read_audio
 
-    clip = read_wav(out_wav, rate=None)
+    clip = read_audio(out_wav, rate=None)
     assert clip.seconds > 5
     assert abs(clip.samples).max() > 1000
 

@@ -12,7 +12,7 @@ import pytest
 from bench.evaluate import CONDITIONS, HELD_OUT_VOICES, Conditions, add_noise, labelled_sentences
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
-from voice_coach.audio.clip import AudioClip, write_wav
+from voice_coach.audio import AudioClip, write_audio
 from voice_coach.cli import main
 from voice_coach.recognition import (
     ModelError,
@@ -184,7 +184,7 @@ def test_recognize_command_json_with_per_file_errors(tmp_path: Path,
     good = tmp_path / "help.wav"
     clip = synthesize("cramp help")
     stereo_44k = AudioClip(clip.samples, clip.rate).resampled(44100)
-    write_wav(good, stereo_44k)
+    write_audio(good, stereo_44k)
     text_file = tmp_path / "notes.wav"
     text_file.write_text("not audio")
     code = main(["recognize", "--json", "--engine", "pocketsphinx", str(good),

@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .app.script import ScriptError
 from .app.simulate import SimulationTooLong
-from .audio.devices import DeviceError, quiet_audio_libraries
+from .audio.devices import DeviceError
 from .errors import DataFileError, UsageError
 from .recognition import ENGINES, ModelError
 from .speech import SpeechError
@@ -141,10 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="voice-coach: %(levelname)s: %(message)s")
-    if args.verbose:  # the coach's own details, not every library's
+    if args.verbose:  # the coach's own details (and the audio libraries' messages)
         log.setLevel(logging.DEBUG)
-    else:
-        quiet_audio_libraries()
     command = importlib.import_module(f".commands.{COMMANDS[args.command]}", __package__)
     previous = _sigterm_as_ctrl_c()
     try:

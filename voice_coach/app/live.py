@@ -40,7 +40,8 @@ TOO_LOUD_EVERY = 30.0
 NOTE_SECONDS = 3.0
 """How long the status line shows what was last ignored."""
 COUNT_WAIT_SECONDS = 1.5
-"""The longest a count number waits for an utterance to be decided (see `tick`)."""
+"""The longest a count number waits for an utterance to be decided, from when it was
+first noticed (see `tick`)."""
 REPROMPT_SECONDS = 0.6
 """Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
 the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
@@ -63,7 +64,6 @@ class LiveCoach:
         self.gate = gate or EchoGate()
         self._on_event = on_event
         self._on_status = on_status
-        self.voice = voice
         self.tones = tones
         """A soft tone before each answer to a command (TONE in playback.py)."""
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
@@ -72,8 +72,6 @@ class LiveCoach:
         """(end time, clipped samples, samples) of recent chunks, ~20 s."""
         self._told_too_loud = float("-inf")
         self._note: tuple[str, float] = ("", 0.0)
-        self._heard_since: float | None = None
-        """Clock time the utterance now being said was first noticed."""
         self.understood: list[TranscriptEvent] = []
         """What the user said that was acted on (intent None: asked to say it again)."""
         self.ignored: list[TranscriptEvent] = []
@@ -95,7 +93,6 @@ class LiveCoach:
             else:
                 if self._utterance_start is None:
                     self._utterance_start = end - SPEECH_LEAD_SECONDS
-                    self._heard_since = self.clock.now()
                 self._on_status(f'hearing "{result.text}"' if result.text else "hearing ...")
         self.tick()
 
@@ -105,8 +102,9 @@ class LiveCoach:
         While the user is speaking, a count number that falls due waits (up to
         COUNT_WAIT_SECONDS) until what they said is known: after "pause" or "stop" no
         number is said; after anything else it comes late and the count goes on from it."""
-        waiting = (self._utterance_start is not None and self._heard_since is not None
-                   and self.clock.now() - self._heard_since < COUNT_WAIT_SECONDS)
+        start = self._utterance_start
+        waiting = (start is not None and self.clock.now() - start
+                   < SPEECH_LEAD_SECONDS + COUNT_WAIT_SECONDS)
         self.runner.advance(hold=frozenset({COUNT_TIMER}) if waiting else frozenset())
         if self._utterance_start is None:  # while someone speaks it says "hearing ..."
             self._show_status()
@@ -172,7 +170,7 @@ class LiveCoach:
             return
         learn_from(self.recognizer, heard)
         if self.tones and heard.intent is not None:
-            self.voice.cue()
+            self.runner.voice.cue()
         self.runner.user(heard)
         self._on_status(self.status())
 

@@ -14,7 +14,6 @@ from .data import CoachData
 from .playback import Playback
 from .runner import SessionRunner
 from .transcript import TranscriptEvent, printer
-from .understand import text_understander
 
 _EOF = object()
 
@@ -37,7 +36,7 @@ def run_text(data: CoachData, voice: Playback, stdin: TextIO = sys.stdin,
     banner = banner or _print
     clock = clock or MonotonicClock()
     manager = data.manager(clock)
-    understand = text_understander(data.matcher())
+    understand = data.matcher().understand
     runner = SessionRunner(manager, clock, voice,
                            print_event or printer(timed=False, users=False))
     inbox: queue.Queue[object] = queue.Queue()

@@ -8,16 +8,8 @@ from collections.abc import Callable, Iterable, Iterator
 from ..audio.clip import RATE, AudioClip, AudioFileError
 from ..audio.files import stream_file
 from ..intents import Heard, IntentMatcher
-from ..recognition import (
-    Recognizer,
-    Result,
-    make_recognizer,
-    phrase_list,
-    recognize_clip,
-    recognize_stream,
-)
+from ..recognition import Recognizer, Result, recognize_clip, recognize_stream
 from ..speech.tts import Synthesizer
-from .data import CoachData
 
 Understand = Callable[[str], Heard]
 """A user line (typed or scripted) -> what was heard."""
@@ -58,21 +50,13 @@ def understand_files(paths: Iterable[str], recognizer: Recognizer, matcher: Inte
         yield path, understand_result(recognizer, matcher, result)
 
 
-def text_understander(matcher: IntentMatcher) -> Understand:
-    """Typed text -> what it means, with the template matcher."""
-    return matcher.understand
-
-
-def audio_understander(data: CoachData, synth: Synthesizer, engine: str = "auto",
-                       model: str | None = None, notice: Callable[[str], object] = print,
-                       denoise: bool = True) -> Understand:
-    """Each user line is synthesized, resampled to 16 kHz and sent through the recognizer."""
-    choice = make_recognizer(engine, phrase_list(data.intents), model, denoise=denoise)
-    notice(choice.notice)
-    matcher = data.matcher()
+def audio_understander(recognizer: Recognizer, matcher: IntentMatcher, synth: Synthesizer,
+                       ) -> Understand:
+    """Each user line is synthesized, resampled to 16 kHz and sent through `recognizer`.
+    (Typed lines need no such step: `matcher.understand` is their Understand.)"""
 
     def understand(text: str) -> Heard:
-        heard = understand_clip(choice.recognizer, matcher, synth.render(text).resampled(RATE))
+        heard = understand_clip(recognizer, matcher, synth.render(text).resampled(RATE))
         if heard.text:
             return heard
         return Heard(f"({text!r} not recognised)", None, confidence=heard.confidence)

@@ -1,5 +1,6 @@
-"""Audio: clips in memory, WAV files, sources and sinks (microphone/speaker in devices.py)."""
+"""Audio: clips in memory, audio files, sources and sinks (microphone/speaker in devices.py)."""
 
-from .clip import RATE, AudioClip, AudioFileError, read_wav, write_wav
+from .clip import RATE, AudioClip, AudioFileError
+from .files import read_audio, write_audio
 
-__all__ = ["RATE", "AudioClip", "AudioFileError", "read_wav", "write_wav"]
+__all__ = ["RATE", "AudioClip", "AudioFileError", "read_audio", "write_audio"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import soxr
@@ -74,16 +73,3 @@ def to_int16(samples: np.ndarray) -> np.ndarray:
     """Rounded and clipped to the int16 range."""
     return np.clip(np.round(samples), -32768, 32767).astype(np.int16)
 
-
-def read_wav(path: Path | str, rate: int | None = RATE) -> AudioClip:
-    """Read an audio file (any WAV subtype, FLAC, ...); mono, resampled to `rate`."""
-    from .files import read_audio
-
-    return read_audio(path, rate)
-
-
-def write_wav(path: Path | str, clip: AudioClip) -> None:
-    """Write `clip` as 16-bit PCM (the format from the suffix; WAV by default)."""
-    from .files import write_audio
-
-    write_audio(path, clip)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import queue
 import threading
@@ -48,6 +49,8 @@ class DeviceError(Exception):
 
 
 def _sd() -> Any:
+    if not logging.getLogger("voice_coach").isEnabledFor(logging.DEBUG):
+        quiet_audio_libraries()
     try:
         import sounddevice
     except OSError as err:  # PortAudio library missing
@@ -64,27 +67,24 @@ def _portaudio_says(err: Exception, kind: str) -> str:
     return text
 
 
-_ALSA_HANDLER: Any = None
-"""Kept alive while ALSA may call it."""
-
-
-def quiet_audio_libraries() -> None:
+@functools.cache
+def quiet_audio_libraries() -> Any:
     """Keep ALSA's own messages ("ALSA lib pcm.c: underrun occurred", probing of absent
-    cards) out of the terminal; the coach reports what matters itself. `-v` leaves them."""
-    global _ALSA_HANDLER
-    if _ALSA_HANDLER is not None:
-        return
+    cards) out of the terminal; the coach reports what matters itself. Done once, on first
+    use of the audio devices, unless the coach logs details (-v). Returns the handler (the
+    cache keeps it alive while ALSA may call it), or None without a usable libasound."""
     name = ctypes.util.find_library("asound")
     if name is None:
-        return
+        return None
     try:
         alsa = ctypes.CDLL(name)
         handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int,
                                         ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p)
-        _ALSA_HANDLER = handler_type(lambda *_: None)
-        alsa.snd_lib_error_set_handler(_ALSA_HANDLER)
+        handler = handler_type(lambda *_: None)
+        alsa.snd_lib_error_set_handler(handler)
     except (OSError, AttributeError):  # no usable libasound: nothing to quieten
-        return
+        return None
+    return handler
 
 
 def reset_portaudio() -> None:

@@ -5,19 +5,15 @@ from __future__ import annotations
 import argparse
 
 from ..errors import UsageError
-from .common import load
+from .common import load, unhandled
 
 
 def run(args: argparse.Namespace) -> int:
     data = load(args)
-    unknown = data.unhandled_intents()
-    if unknown:
-        raise UsageError(
-            f"the dialogue does not handle the intent(s) {', '.join(unknown)} "
-            f"(defined in {', '.join(str(p) for p in data.intents.files)}); a user saying "
-            "them would only hear \"Sorry, I didn't catch that\". Remove them, or give them "
-            "a meaning in voice_coach/dialogue/manager.py")
     files = ", ".join(str(p) for p in data.intents.files)
+    problem = unhandled(data)
+    if problem:
+        raise UsageError(f"{problem} (intent files: {files})")
     print(f"ok: {len(data.intents.names)} intents from {files}; "
           f"{len(data.content.steps)} steps in {data.content.path}")
     return 0

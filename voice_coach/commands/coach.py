@@ -14,9 +14,8 @@ from ..app.terminal import StatusLine, StopRequest
 from ..app.text_mode import run_text
 from ..audio.devices import DeviceError, Microphone, Speaker, reset_portaudio
 from ..dialogue import MonotonicClock
-from ..recognition import make_recognizer, phrase_list
 from ..speech import SpeechError
-from .common import load, notice, prerender, synthesizer
+from .common import load, notice, prerender, recognizer, synthesizer
 
 NO_DEVICE_HELP = ("no usable microphone or speaker: {error}. Without audio devices you can "
                   "type with 'voice-coach --text', run a script with 'voice-coach simulate', "
@@ -45,15 +44,13 @@ def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
         open_source=lambda: Microphone(args.input_device),
         open_output=None if args.mute else (lambda: Speaker(args.output_device)),
         voice=voice, reset=reset_portaudio)
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
-                             background=True, denoise=args.denoise)
-    notice(choice.notice)
+    engine = recognizer(args, data, background=True)
     try:  # opened once, here, so a missing device gives its own message; run_live uses them
         devices.open()
     except DeviceError as err:
         devices.close()
         raise DeviceError(NO_DEVICE_HELP.format(error=err)) from err
-    coach = LiveCoach(data, choice.recognizer, voice, MonotonicClock(),
+    coach = LiveCoach(data, engine, voice, MonotonicClock(),
                       gate=EchoGate(played=lambda start, end: _played(voice, start, end)),
                       on_event=printer(timed=False, before=status.clear),
                       on_status=status.show, tones=args.tones)

@@ -9,8 +9,8 @@ from typing import Any
 
 from ..app.understand import understand_files
 from ..intents import IntentMatcher
-from ..recognition import Recognizer, make_recognizer, phrase_list
-from .common import load, notice
+from ..recognition import Recognizer
+from .common import load, recognizer
 
 
 def rows(paths: Iterable[str], recognizer: Recognizer, matcher: IntentMatcher,
@@ -27,11 +27,8 @@ def rows(paths: Iterable[str], recognizer: Recognizer, matcher: IntentMatcher,
 
 def run(args: argparse.Namespace) -> int:
     data = load(args)
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
-                             denoise=args.denoise)
-    notice(choice.notice)
     failed = 0
-    for row in rows(args.files, choice.recognizer, data.matcher()):
+    for row in rows(args.files, recognizer(args, data), data.matcher()):
         failed += "error" in row
         if args.json:
             print(json.dumps(row), flush=True)

@@ -8,12 +8,12 @@ from ..app.playback import Playback
 from ..app.script import read_script
 from ..app.simulate import simulate
 from ..app.transcript import printer
-from ..app.understand import audio_understander, text_understander
-from ..audio import write_wav
+from ..app.understand import Understand, audio_understander
+from ..audio import write_audio
 from ..audio.sinks import TimelineSink
 from ..dialogue import VirtualClock
 from ..errors import check_output_path
-from .common import load, notice, synthesizer
+from .common import load, notice, recognizer, synthesizer
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,15 +23,14 @@ def run(args: argparse.Namespace) -> int:
     clock = VirtualClock()
     synth = synthesizer(args) if out or args.audio else None
     sink = TimelineSink(clock) if out else None
+    matcher = data.matcher()
+    understand: Understand = matcher.understand
     if args.audio:
         assert synth is not None
-        understand = audio_understander(data, synth, engine=args.engine, model=args.model,
-                                        notice=notice, denoise=args.denoise)
-    else:
-        understand = text_understander(data.matcher())
+        understand = audio_understander(recognizer(args, data), matcher, synth)
     simulate(lines, data.manager(clock), clock, Playback(synth, sink), understand,
              printer(json_lines=args.json))
     if sink is not None and out is not None:
-        write_wav(out, sink.render())
+        write_audio(out, sink.render())
         notice(f"wrote {out}")
     return 0

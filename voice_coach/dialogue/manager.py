@@ -29,10 +29,8 @@ from .events import (
     TimerFired,
     UserSaid,
 )
-from .state import DialogueState, commands_now
+from .state import INFO_INTENTS, DialogueState, commands_now
 
-INFO_INTENTS = {"prevention_tips": "prevention", "equipment": "equipment",
-                "see_doctor": "see_doctor"}
 # The intents this manager acts on; the intent files must define them all.
 INTENTS = (
     "cramp_help", "next", "previous", "repeat", "pause", "resume", "stop", "yes", "no",

@@ -29,7 +29,10 @@ class DialogueState:
     a question is not answered by "yes" or "no"."""
 
 
-INFO = ("prevention_tips", "equipment", "see_doctor")
+INFO_INTENTS = {"prevention_tips": "prevention", "equipment": "equipment",
+                "see_doctor": "see_doctor"}
+"""Intents answered with an info text of the dialogue file (intent -> its key)."""
+INFO = tuple(INFO_INTENTS)
 
 
 def commands_now(state: DialogueState, step: Step | None) -> list[str]:

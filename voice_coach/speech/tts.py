@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..audio.clip import AudioClip, read_wav
+from ..audio.clip import AudioClip
+from ..audio.files import read_audio
 
 
 class SpeechError(Exception):
@@ -145,7 +146,7 @@ class Pyttsx3Synthesizer:
                 # on an engine's first run); the WAV is written before this signal.
                 if not _finished.wait(FINISH_TIMEOUT):
                     raise SpeechError(f"no audio after {FINISH_TIMEOUT:.0f} s")
-                clip = read_wav(path, rate=None).trimmed()
+                clip = read_audio(path, rate=None).trimmed()
             except Exception as err:
                 raise SpeechError(f"text-to-speech failed for {text[:40]!r}: {err}") from err
             finally:
