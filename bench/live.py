@@ -11,7 +11,7 @@ subtracted). Earlier benches took the end from when paplay finished draining the
 minus its trailing silence: that comes a few hundred ms late (paplay waits for the sound
 server's buffers), so it made answers look faster; it is printed too, for comparison.
 
-    python -m bench.live [--runs 20] [--hold 60] [--idle 60]
+    python -m bench.live [--runs 20] [--hold 60] [--idle 60] [--pauses 10]
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class Bench:
                                gate=EchoGate(self.speaker.power),
                                on_event=self._event)
         self.wavs: dict[str, Path] = {}
-        for text in ("cramp help", "stop", "next step", "no", "ready"):
+        for text in ("cramp help", "stop", "next step", "no", "ready", "pause", "resume"):
             self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
             write_audio(self.wavs[text], synthesize(text, *USER_VOICE))
         self._stop = threading.Event()
@@ -221,11 +221,45 @@ def count_pacing(bench: Bench, hold: int) -> np.ndarray:
     return onsets - (onsets[0] + np.arange(len(onsets)))
 
 
+def pause_in_counts(bench: Bench, trials: int) -> tuple[list[float], int]:
+    """After the hold of `count_pacing`: "no" (the cramp has not eased) starts another;
+    "pause" is said `trials` times, ending at different points of a count second, each
+    time resumed. Returns, from the end of each "pause", the time to the coach's first
+    reaction (a number cut off, or the answer's first sample), and how many count numbers
+    started after the end of a "pause"."""
+    deadline = time.monotonic() + 30
+    while bench.coach.manager.state.phase != "eased" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bench.quiet(0.3)
+    bench.say("no")
+    deadline = time.monotonic() + 30
+    while bench.coach.manager.state.phase != "counting" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    reactions: list[float] = []
+    late_numbers = 0
+    for trial in range(trials):
+        time.sleep(2.5 + 0.37 * trial)  # a few numbers, then "pause" ends at another point
+        if bench.coach.manager.state.phase != "counting":
+            break
+        _, end = bench.say("pause")
+        time.sleep(2.0)
+        first = [t for t in (*bench.speaker.cuts, *bench.speaker.onsets) if t > end]
+        if first and bench.coach.manager.state.paused:
+            reactions.append(min(first) - end)
+        late_numbers += sum(1 for t in bench.counts if t > end)
+        bench.quiet(0.3)
+        bench.counts.clear()
+        bench.say("resume")
+        time.sleep(0.5)
+    return reactions, late_numbers
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--hold", type=int, default=60)
     parser.add_argument("--idle", type=float, default=60.0)
+    parser.add_argument("--pauses", type=int, default=10)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         bench = Bench(Path(tmp))
@@ -238,6 +272,8 @@ def main() -> int:
                   file=sys.stderr)
             print(f"a {args.hold} s hold ...", file=sys.stderr)
             errors = count_pacing(bench, args.hold)
+            print(f"{args.pauses} x pause in a count ...", file=sys.stderr)
+            reactions, late_numbers = pause_in_counts(bench, args.pauses)
             underflows = bench.speaker.underflows
         finally:
             bench.close()
@@ -261,6 +297,9 @@ def main() -> int:
     print(f"| count onset error over a {args.hold} s hold | {ms(np.abs(errors), 50)} | "
           f"{ms(np.abs(errors), 90)} | {len(errors)} counts; drift at the end "
           f"{errors[-1] * 1000:+.0f} ms |" if len(errors) else "| count onsets | n/a | | |")
+    print(f"| end of \"pause\" in a count -> coach's first reaction (number cut, or "
+          f"answer) | {ms(reactions, 50)} | {ms(reactions, 90)} | {len(reactions)} of "
+          f"{args.pauses}; count numbers started after \"pause\": {late_numbers} |")
     print(f"\nutterances not understood (out of {2 * args.runs}): {missed}")
     print(f"CPU while idle-listening: {cpu:.1%} of one core")
     print(f"speaker underruns reported by PortAudio: {underflows}")
