@@ -10,6 +10,7 @@ import pytest
 
 from bench import noises
 from voice_coach.app.data import CoachData
+from voice_coach.audio.denoise import denoise
 from voice_coach.recognition import phrase_list
 from voice_coach.recognition.sphinx import EARLY_MARGIN, PocketSphinxRecognizer
 from voice_coach.recognition.sphinx_utterances import PAUSED, STARTED, Pause, Utterances
@@ -86,6 +87,16 @@ def test_no_pause_is_offered_in_loud_noise():
     samples = then_silence(synthesize("stop").samples)
     noisy = noises.mix(samples, "pink", 10.0, seed=3)
     assert not [x for _, x in feed(Utterances(), noisy) if isinstance(x, Pause)]
+
+
+@pytest.mark.parametrize("seed", [2002, 2003])  # seeds whose thuds open utterances
+def test_footsteps_and_breathing_make_no_pause(seed: int):
+    """Thuds loud over a quiet background, after noise suppression: the endpointer opens
+    utterances on them, but no pause is offered (Silero VAD hears no speech)."""
+    steps = denoise(noises.noise_only("steps", 3.0, 3000.0, seed=seed))
+    items = [x for _, x in feed(Utterances(), steps)]
+    assert STARTED in items
+    assert not [x for x in items if isinstance(x, Pause)]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,9 @@ will not wait that long for "stop" to take effect, so where the speech in an utt
 falls back to the background level for `PAUSE_FRAMES` frames, the utterance so far is
 offered (`Pause`) to be decoded at once; the recognizer takes it only if it is a command
 beyond doubt (`answered`). The endpointer's end then adds nothing unless the user went on
-talking: what they said after the pause is an utterance of its own.
+talking: what they said after the pause is an utterance of its own. Only speech makes a
+pause: the level must have stood well above the background (CLEAR_DB) and Silero VAD must
+have heard speech (MIN_SPEECH_CHUNKS); it runs only while an utterance is open.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..audio.clip import RATE
+from ..audio.vad import SpeechDetector
 
 NOISE_FLOOR = 30.0
 """PocketSphinx's features break down on exact digital silence (synthesized speech, muted
@@ -52,6 +55,10 @@ QUIET_DB = 10.0
 CLEAR_DB = 30.0
 """Pauses are offered only when the speech stood this far above the background: in noise
 a pause cannot be told from a soft sound, and the endpointer decides alone."""
+MIN_SPEECH_CHUNKS = 3
+"""Pauses are offered only after this many 32 ms chunks that Silero VAD takes for speech
+(audio/vad.py): footsteps and breathing, loud over a quiet background, passed for short
+commands ("done", "back") at the pauses between them."""
 _BACKGROUND_FRAMES = 10
 """Frames before an utterance's onset whose median level is its background."""
 _PREROLL_FRAMES = 3
@@ -107,6 +114,7 @@ class Utterances:
         self._answered = False
         self._seen = -1
         """The last frame number `_watch` has looked at."""
+        self._speech_detector: SpeechDetector | None = None
 
     def floor(self, frame: bytes) -> bytes:
         """`frame` with the noise floor added."""
@@ -150,6 +158,7 @@ class Utterances:
         self._from = self._n
         self._last_loud = None
         self._peak = float("-inf")
+        self._detector().speech_chunks = 0
 
     def finish(self) -> bytes | None:
         """The stream ended: the utterance it was in, if any (its part after an answered
@@ -184,14 +193,22 @@ class Utterances:
         self._peak = float("-inf")
         self._last_loud = self._offered = None
         self._answered = False
+        self._detector().reset()
+
+    def _detector(self) -> SpeechDetector:
+        if self._speech_detector is None:
+            self._speech_detector = SpeechDetector()
+        return self._speech_detector
 
     def _watch(self) -> Iterator[str | Pause]:
         """Follow the frames since the part not yet answered began: STARTED when speech
         resumes after an answered pause, a Pause where it stops."""
-        for n, _, level in self._recent:
+        detector = self._detector()
+        for n, frame, level in self._recent:
             if n <= self._seen:
                 continue
             self._seen = n
+            detector.feed(frame)
             if level >= self._background + LOUD_DB:
                 if self._answered and self._last_loud is None:
                     self._from = max(self._from, n - _PREROLL_FRAMES)
@@ -200,7 +217,8 @@ class Utterances:
                 self._last_loud = n
             self._peak = max(self._peak, level)
         last = self._last_loud
-        if (last is None or self._answered or self._peak < self._background + CLEAR_DB):
+        if (last is None or self._answered or self._peak < self._background + CLEAR_DB
+                or detector.speech_chunks < MIN_SPEECH_CHUNKS):
             return
         quiet = 0
         for n, _, level in reversed(self._recent):
