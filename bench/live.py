@@ -274,6 +274,8 @@ def main() -> int:
             errors = count_pacing(bench, args.hold)
             print(f"{args.pauses} x pause in a count ...", file=sys.stderr)
             reactions, late_numbers = pause_in_counts(bench, args.pauses)
+            print("reactions to pause (ms):", [round(x * 1000) for x in reactions],
+                  file=sys.stderr)
             underflows = bench.speaker.underflows
         finally:
             bench.close()

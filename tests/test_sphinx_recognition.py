@@ -245,9 +245,10 @@ def test_each_utterance_is_decoded_independently_of_earlier_ones(sphinx):
     later = recognize_clip(sphinx, AudioClip(np.concatenate([silence.samples, clip.samples]),
                                              clip.rate))
     assert first.text == later.text == "pause"
-    # Not to the last digit (measured: 0.024 apart): after 20 s of silence the words get
-    # other samples of the random noise floor laid under digital silence (sphinx_utterances.py).
-    assert later.confidence == pytest.approx(first.confidence, abs=0.04)
+    # Not to the last digit (measured: 0.024 apart, 0.044 since answers at pauses draw
+    # their own): after 20 s of silence the words get other samples of the random noise
+    # floor laid under digital silence (sphinx_utterances.py).
+    assert later.confidence == pytest.approx(first.confidence, abs=0.06)
 
 
 def test_adapting_to_a_deep_voice_fixes_what_the_model_mishears(sphinx, data: CoachData):
