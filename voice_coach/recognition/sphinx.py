@@ -8,6 +8,7 @@ was learnt of the voice, sphinx_files.py knows the files. This module puts them 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -19,7 +20,7 @@ from .choice import Decode, choose
 from .grammar import split_known
 from .rejection import Features, RejectionModel
 from .speaker import SpeakerWarp
-from .sphinx_decoder import PhraseDecoder
+from .sphinx_decoder import Means, PhraseDecoder
 from .sphinx_files import SphinxFiles, extra_pronunciations, load_cmn_prior, sphinx_vocabulary
 from .sphinx_speaker import SpeakerState
 from .sphinx_utterances import PAUSED, Pause, Utterances
@@ -91,9 +92,9 @@ class PocketSphinxRecognizer:
 
     Answering at a pause (sphinx_utterances.py): where the speech stops, the utterance
     so far is decoded at the settled warp (with and without the transform, if any); if
-    the pause holds and the phrase
-    is a command beyond doubt (EARLY_MARGIN), it is the result, ~0.1 s after the speech
-    ended instead of ~0.5 s. Otherwise the endpointer's end decides, as above.
+    the pause holds and the phrase is a command beyond doubt (EARLY_MARGIN), it is the
+    result, ~0.1 s after the speech ended instead of ~0.5 s. Otherwise the endpointer's
+    end decides, as above.
 
     Words missing from the dictionary come from `files.pronunciations`; phrases with words
     in neither are left out and listed in `missing_words`.
@@ -132,7 +133,7 @@ class PocketSphinxRecognizer:
         self._at_pause: _AtPause | None = None
         """What was decoded where the speech last stopped."""
         self.early_margin = EARLY_MARGIN
-        """See `_pause`; math.inf never answers before the endpointer's end."""
+        """See `_answer_at_pause`; math.inf never answers before the endpointer's end."""
         self.last_pause: tuple[str, float] | None = None
         """The phrase decoded at the last pause and its rejection score (for benches)."""
 
@@ -215,16 +216,23 @@ class PocketSphinxRecognizer:
         warp = self._voice.warp.chosen
         means = self._decoder.means(audio, clean, warp)
         heard = [self._decoder.hear(speech, audio, means, warp)]
-        # Once there is a speaker transform, chosen as at the end (choice.py): either model
-        # alone mishears some voices confidently (a deep voice's "next" as "repeat" by the
-        # plain model, tests/test_adaptation.py). This costs a second decode.
+        # Chosen as at the end: the plain model alone heard a deep voice's "next" as
+        # "repeat" after adapting (tests/test_adaptation.py). A second decode.
         self._voice.take_transform()
-        adapted, likelihood = self._voice.adapted, None
-        if adapted is not None:
-            heard.append(self._decoder.hear(speech, audio, means, warp, adapted))
-            likelihood = self._decoder.likelihood(adapted, audio, means[1], warp)
+        likelihood = self._with_transform(heard, speech, audio, means, warp)
         best, bar = choose(heard, self.rejection, likelihood)
         return _AtPause(best, bar, audio, clean, warp) if best is not None else None
+
+    def _with_transform(self, heard: list[Decode | None], speech: bytes, audio: bytes,
+                        means: Means, warp: float) -> Callable[[str], float] | None:
+        """With a speaker transform, its decode added to `heard` and the likelihood
+        `choose` needs; else None. It fits most voices better, but not every word of every
+        voice (see adaptation.py); the cepstral mean does not depend on it."""
+        adapted = self._voice.adapted
+        if adapted is None:
+            return None
+        heard.append(self._decoder.hear(speech, audio, means, warp, adapted))
+        return self._decoder.likelihood(adapted, audio, means[1], warp)
 
     def _answer_at_pause(self) -> Result | None:
         """The pause held: what was decoded there, if it is a command beyond doubt (a
@@ -259,17 +267,10 @@ class PocketSphinxRecognizer:
         means = {warp: self._decoder.means(audio, clean, warp) for warp in warps}
         heard = [self._decoder.hear(speech, audio, means[warp], warp) for warp in warps]
         likelihood = None
-        adapted = self._voice.adapted
         if len(warps) > 1:
             self._voice.warp.observe([h.features.margin if h else None for h in heard])
-        elif adapted is not None:
-            # With and without the speaker's transform: it fits most voices better, but
-            # not every word of every voice (see adaptation.py). The cepstral mean does
-            # not depend on the transform.
-            heard.append(self._decoder.hear(speech, audio, means[warps[0]], warps[0],
-                                            adapted))
-            likelihood = self._decoder.likelihood(adapted, audio, means[warps[0]][1],
-                                                  warps[0])
+        else:
+            likelihood = self._with_transform(heard, speech, audio, means[warps[0]], warps[0])
         best, bar = choose(heard, self.rejection, likelihood)
         self.last_cmn = best.own_cmn if clean and best else None
         self._voice.heard(self._utterances.silence(_TAIL_FRAMES) + audio

@@ -204,9 +204,8 @@ class Utterances:
         """Follow the frames since the part not yet answered began: STARTED when speech
         resumes after an answered pause, a Pause where it stops."""
         detector = self._detector()
-        for n, frame, level in self._recent:
-            if n <= self._seen:
-                continue
+        new = min(len(self._recent), self._n - 1 - self._seen)
+        for n, frame, level in (self._recent[i] for i in range(-new, 0)):
             self._seen = n
             detector.feed(frame)
             if level >= self._background + LOUD_DB:
