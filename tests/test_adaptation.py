@@ -14,10 +14,10 @@ import pytest
 
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
-from voice_coach.recognition import adaptation, phrase_list, recognize_clip
+from voice_coach.recognition import adaptation, jsgf, phrase_list, recognize_clip
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
-from voice_coach.recognition.sphinx_files import SphinxFiles
+from voice_coach.recognition.sphinx_files import SphinxFiles, load_decoder
 from voice_coach.speech import synthesize
 
 HMM = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
@@ -135,3 +135,14 @@ def test_a_deep_voice_is_understood_after_adapting_to_it(coach_data: CoachData,
     assert recognizer.adapted
     recognizer.new_speaker()  # someone else: the transform is dropped
     assert not recognizer.adapted
+
+
+def test_a_second_decoder_leaves_the_first_ones_warp_alone(coach_data: CoachData):
+    # PocketSphinx keeps the warp in one place per process (sphinx_files.NO_WARP).
+    base = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)._decoder
+    audio = synthesize("next", *DEEP).samples.tobytes() + bytes(9600)
+    unwarped = base.means(audio, False, 1.0)
+    warped = base.means(audio, False, 0.94)
+    assert warped != unwarped  # the warp is applied
+    load_decoder(base.files.model, jsgf(["next"]), {}, base.files.pronunciations)
+    assert base.means(audio, False, 0.94) == warped

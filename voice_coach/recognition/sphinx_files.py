@@ -18,6 +18,11 @@ PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition
 """Intent words that PocketSphinx's dictionary lacks, with their phones."""
 MEAN_SEARCH = "#JSGF V1.0;\ngrammar mean;\npublic <mean> = a;\n"
 """The cheapest search, for passes that only compute the cepstral mean."""
+NO_WARP = "1"
+"""The frequency warp a decoder starts with. Never left unset: PocketSphinx keeps the warp
+in one place per process, and a decoder made without one marks it "none" while the text
+of the last warp set stays cached, so the next decoder set to that same warp went on
+unwarped (once the speaker transform's decoder was loaded, every decode was)."""
 _BEAM = 1e-70
 _WORD_BEAM = 1e-50
 """Wider than PocketSphinx's defaults (1e-48, 7e-29), which pruned the right phrase early
@@ -98,7 +103,7 @@ def load_decoder(model: Path, grammar: str, extra: dict[str, str], source: Path,
             hmm=os.fspath(model / "en-us"),
             dict=os.fspath(dictionary or model / "cmudict-en-us.dict"),
             lm=None, cmn="live", bestpath=False, beam=_BEAM, pbeam=_BEAM,
-            wbeam=_WORD_BEAM, loglevel="FATAL", **options)
+            wbeam=_WORD_BEAM, loglevel="FATAL", warp_params=NO_WARP, **options)
         for word, phones in extra.items():
             if decoder.lookup_word(word) is not None:
                 continue
