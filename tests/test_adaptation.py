@@ -5,6 +5,8 @@ unadapted model mishears is understood once the coach has adapted to it."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import struct
 from pathlib import Path
 
@@ -17,6 +19,7 @@ from voice_coach.app.understand import understand_clip
 from voice_coach.recognition import adaptation, jsgf, phrase_list, recognize_clip
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+from voice_coach.recognition.sphinx_adapted import Transforms
 from voice_coach.recognition.sphinx_files import SphinxFiles, load_decoder
 from voice_coach.speech import synthesize
 
@@ -135,6 +138,63 @@ def test_a_deep_voice_is_understood_after_adapting_to_it(coach_data: CoachData,
     assert recognizer.adapted
     recognizer.new_speaker()  # someone else: the transform is dropped
     assert not recognizer.adapted
+
+
+@pytest.fixture(scope="module")
+def deep_matrix(tools, tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A transform estimated on five of DEEP's commands."""
+    hmm = adaptation.prepare_model(HMM, tools, tmp_path_factory.mktemp("hmm"))
+    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    utterances = [(synthesize(text, *DEEP).samples.tobytes(), text.lower())
+                  for text in WARM_UP[:5]]
+    return adaptation.estimate(utterances, 0.94, hmm, decoder.lookup_word, tools)
+
+
+@pytest.mark.slow
+def test_the_worker_process_decodes_with_the_transform_as_this_one_does(
+        coach_data: CoachData, deep_matrix: bytes):
+    base = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)._decoder
+    here = Transforms(base, elsewhere=False).load(deep_matrix)
+    transforms = Transforms(base, elsewhere=True)
+    try:
+        elsewhere = transforms.load(deep_matrix)
+        assert transforms.worker is not None and transforms.worker.alive
+        assert transforms.worker.pid != os.getpid()
+        for text in ("next", "how much longer"):
+            speech = synthesize(text, *DEEP).samples.tobytes()
+            audio = speech + bytes(9600)
+            means = base.means(audio, False, 0.94)
+            heard = here.hear(speech, audio, means, 0.94)()
+            assert heard is not None
+            assert elsewhere.hear(speech, audio, means, 0.94)() == heard
+            fit = [heard.text, "cramp help"]
+            assert (elsewhere.fit(fit, audio, means[1], 0.94)()
+                    == here.fit(fit, audio, means[1], 0.94)())
+        assert elsewhere.failed is None
+    finally:
+        transforms.close()
+
+
+@pytest.mark.slow
+def test_when_the_worker_process_dies_the_coach_goes_on_without_the_transform(
+        coach_data: CoachData, deep_matrix: bytes, caplog: pytest.LogCaptureFixture):
+    phrases = phrase_list(coach_data.intents)
+    recognizer = PocketSphinxRecognizer(phrases, adapt=False, background=True)
+    transforms = Transforms(recognizer._decoder, elsewhere=True)
+    try:
+        recognizer._voice.adapted = transforms.load(deep_matrix)
+        assert transforms.worker is not None
+        os.kill(transforms.worker.pid, signal.SIGKILL)
+        matcher = coach_data.matcher()
+        # Decoded with the plain model alone; then the transform is dropped.
+        with caplog.at_level(logging.WARNING):
+            heard = [understand_clip(recognizer, matcher, synthesize(text, *DEEP)).intent
+                     for text in ("cramp help", "what do I need")]
+        assert heard == ["cramp_help", "equipment"]
+        assert not recognizer.adapted
+        assert "going on without the speaker's transform" in caplog.text
+    finally:
+        transforms.close()
 
 
 def test_a_second_decoder_leaves_the_first_ones_warp_alone(coach_data: CoachData):

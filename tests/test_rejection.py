@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from voice_coach.recognition import rejection
 from voice_coach.recognition.choice import DISAGREEMENT, Decode, choose
 from voice_coach.recognition.rejection import Features
@@ -68,9 +70,9 @@ def test_when_decodes_disagree_the_likelier_phrase_is_kept_if_it_clears_the_bar(
     fits = {"quit": -100.0, "wait": -300.0}
     asked: list[str] = []
 
-    def likelihood(phrase: str) -> float:
-        asked.append(phrase)
-        return fits[phrase]
+    def likelihood(phrases: Collection[str]) -> dict[str, float]:
+        asked.extend(phrases)
+        return {phrase: fits[phrase] for phrase in phrases}
 
     assert choose(differ, by_margin, likelihood) == (differ[0], DISAGREEMENT)
     # Not if the likelier one falls short of the bar: the best-scoring one then.

@@ -8,7 +8,7 @@ it is tested with hand-built decodes (tests/test_rejection.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import NamedTuple
 
 from .rejection import Features, RejectionModel
@@ -21,6 +21,10 @@ and this bar took them from 412 to 415 of 436 commands with false accepts 21 -> 
 208 (replayed decodes; bench/recognition.py has the measured figures)."""
 
 
+Likelihood = Callable[[Collection[str]], dict[str, float]]
+"""How well each of some phrases fits an utterance (see `choose`)."""
+
+
 class Decode(NamedTuple):
     """One decode of an utterance: the phrase, its rejection measures, its own cepstral mean."""
 
@@ -30,14 +34,14 @@ class Decode(NamedTuple):
 
 
 def choose(decodes: list[Decode | None], model: RejectionModel | None,
-           likelihood: Callable[[str], float] | None = None,
+           likelihood: Likelihood | None = None,
            ) -> tuple[Decode | None, float]:
     """Of one utterance's decodes (None where no phrase fitted), the one to go by and the
     rejection score it needs: the one `model` scores best, with a higher bar when they
     disagree on the phrase (DISAGREEMENT). Without a model, the best fit (margin), and no
     bar.
 
-    `likelihood(phrase)`, if given, is how well the phrase fits the utterance under every
+    `likelihood(phrases)`, if given, is how well each phrase fits the utterance under every
     model that decoded it (with and without the speaker's transform). When the decodes
     name different phrases, the likelier one is taken if it clears the bar: rejection
     scores from two acoustic models do not compare well (the transform's decode of "wait"
@@ -52,7 +56,7 @@ def choose(decodes: list[Decode | None], model: RejectionModel | None,
     agree = len(found) == len(decodes) and len(texts) == 1
     bar = model.threshold + (0.0 if agree else DISAGREEMENT)
     if likelihood is not None and len(texts) > 1:
-        fit = {text: likelihood(text) for text in texts}
+        fit = likelihood(texts)
         likeliest = max(found, key=lambda d: fit[d.text])
         if model.score(likeliest.features) >= bar:
             best = likeliest

@@ -8,7 +8,6 @@ was learnt of the voice, sphinx_files.py knows the files. This module puts them 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -16,10 +15,11 @@ import numpy as np
 from ..audio.clip import CLIPPED_SHARE, count_clipped
 from . import rejection
 from .base import ModelError, Result
-from .choice import Decode, choose
+from .choice import Decode, Likelihood, choose
 from .grammar import split_known
 from .rejection import Features, RejectionModel
 from .speaker import SpeakerWarp
+from .sphinx_adapted import Transforms, likelihood
 from .sphinx_decoder import Means, PhraseDecoder
 from .sphinx_files import SphinxFiles, extra_pronunciations, load_cmn_prior, sphinx_vocabulary
 from .sphinx_speaker import SpeakerState
@@ -122,8 +122,9 @@ class PocketSphinxRecognizer:
                             "its nearest command (run python -m bench.calibrate)",
                             files.calibration)
         self._decoder = PhraseDecoder(files, usable, extra, cmn_prior)
+        self._transforms = Transforms(self._decoder, elsewhere=background)
         self._voice = SpeakerState(files.model, files.sphinxtrain, adapt, background,
-                                   self._decoder.pronounce, self._decoder.load_adapted)
+                                   self._decoder.pronounce, self._transforms.load)
         self._utterances = Utterances()
         self.noisy_input = False
         """Set by a front end that denoises the audio: then no utterance counts as spoken
@@ -214,25 +215,25 @@ class PocketSphinxRecognizer:
         audio = cut + self._utterances.silence(_TAIL_FRAMES)
         clean = not self.noisy_input and _is_clean(cut)
         warp = self._voice.warp.chosen
-        means = self._decoder.means(audio, clean, warp)
-        heard = [self._decoder.hear(speech, audio, means, warp)]
         # Chosen as at the end: the plain model alone heard a deep voice's "next" as
-        # "repeat" after adapting (tests/test_adaptation.py). A second decode.
+        # "repeat" after adapting (tests/test_adaptation.py).
         self._voice.take_transform()
-        likelihood = self._with_transform(heard, speech, audio, means, warp)
-        best, bar = choose(heard, self.rejection, likelihood)
+        heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warp), warp)
+        best, bar = choose(heard, self.rejection, fit)
         return _AtPause(best, bar, audio, clean, warp) if best is not None else None
 
-    def _with_transform(self, heard: list[Decode | None], speech: bytes, audio: bytes,
-                        means: Means, warp: float) -> Callable[[str], float] | None:
-        """With a speaker transform, its decode added to `heard` and the likelihood
-        `choose` needs; else None. It fits most voices better, but not every word of every
-        voice (see adaptation.py); the cepstral mean does not depend on it."""
+    def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+              ) -> tuple[list[Decode | None], Likelihood | None]:
+        """The plain model's decode and, once there is a speaker transform, its decode
+        too (on the other core in the live coach: sphinx_adapted.py), with the likelihood
+        `choose` needs (else None). The transform fits most voices better, but not every
+        word of every voice (see adaptation.py); the cepstral mean does not depend on it."""
         adapted = self._voice.adapted
         if adapted is None:
-            return None
-        heard.append(self._decoder.hear(speech, audio, means, warp, adapted))
-        return self._decoder.likelihood(adapted, audio, means[1], warp)
+            return [self._decoder.hear(speech, audio, means, warp)], None
+        theirs = adapted.hear(speech, audio, means, warp)
+        heard = [self._decoder.hear(speech, audio, means, warp), theirs()]
+        return heard, likelihood(self._decoder, adapted, audio, means[1], warp)
 
     def _answer_at_pause(self) -> Result | None:
         """The pause held: what was decoded there, if it is a command beyond doubt (a
@@ -264,14 +265,15 @@ class PocketSphinxRecognizer:
         self._voice.take_transform()
         clean = not self.noisy_input and _is_clean(speech)
         warps = self._voice.warp.candidates(clean)
-        means = {warp: self._decoder.means(audio, clean, warp) for warp in warps}
-        heard = [self._decoder.hear(speech, audio, means[warp], warp) for warp in warps]
-        likelihood = None
         if len(warps) > 1:
+            heard = [self._decoder.hear(speech, audio, self._decoder.means(audio, clean, warp),
+                                        warp) for warp in warps]
             self._voice.warp.observe([h.features.margin if h else None for h in heard])
+            fit = None
         else:
-            likelihood = self._with_transform(heard, speech, audio, means[warps[0]], warps[0])
-        best, bar = choose(heard, self.rejection, likelihood)
+            heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warps[0]),
+                                    warps[0])
+        best, bar = choose(heard, self.rejection, fit)
         self.last_cmn = best.own_cmn if clean and best else None
         self._voice.heard(self._utterances.silence(_TAIL_FRAMES) + audio
                           if clean and len(warps) == 1 else None, warps[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -62,37 +62,83 @@ def decode(decoder: Any, search: str, audio: bytes, cmn: tuple[float, ...],
     return hyp, path
 
 
+def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str]],
+         speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
+    """The phrase of `phrases` that `decoder`'s grammar finds in `audio` (`speech` with a
+    tail of silence) at `warp`, normalised with `means`, with its rejection features
+    (`phones_of` has each word's phones); None if no whole phrase fits."""
+    own, cmn = means
+    decoder = _at_warp(decoder, warp)
+    hyp, words = decode(decoder, "grammar", audio, cmn)
+    frames = decoder.n_frames()
+    # When no path reaches the grammar's end, PocketSphinx returns the best partial one
+    # ("stop the", from "stop the count"); the best whole phrase in the n-best list
+    # ("stop") is taken instead, and without one nothing was recognised. (The rejection
+    # measures then still see the partial path's words, the only path PocketSphinx
+    # gives segments for.)
+    if hyp is not None and hyp.hypstr not in phrases:
+        hyp = next((h for h in itertools.islice(decoder.nbest(), _NBEST)
+                    if h is not None and h.hypstr in phrases), None)
+    if hyp is None:
+        return None
+    loop, phone_path = decode(decoder, "phones", audio, cmn)
+    expected = [phone for word in hyp.hypstr.split() for phone in phones_of[word]]
+    unexplained, unsupported = rejection.coverage(speech, words)
+    return Decode(hyp.hypstr, Features(
+        margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
+        distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
+        phones=len(expected),
+        unexplained=unexplained,
+        word_margin=rejection.word_margin(words, phone_path),
+        unsupported=unsupported), own)
+
+
+def phrase_scores(decoder: Any, phrases: Iterable[str], audio: bytes,
+                  cmn: tuple[float, ...], warp: float) -> dict[str, float]:
+    """Each phrase's path score in `audio` by `decoder` (its grammar restricted to that
+    phrase)."""
+    scores = {}
+    for phrase in phrases:
+        decoder.add_jsgf_string("phrase", jsgf([phrase], "phrase"))
+        hyp, _ = decode(_at_warp(decoder, warp), "phrase", audio, cmn)
+        scores[phrase] = hyp.score if hyp is not None else _NO_PATH
+    return scores
+
+
+def load_with_transform(files: SphinxFiles, grammar: str, extra: dict[str, str],
+                        matrix: bytes, dictionary: str) -> Any:
+    """A decoder of `grammar` with the MLLR transform `matrix` and the dictionary text
+    `dictionary` (only the grammar's words: it loads in a tenth of the time)."""
+    with tempfile.TemporaryDirectory(prefix="voice-coach-mllr-") as tmp:
+        mllr, words = Path(tmp) / "mllr_matrix", Path(tmp) / "grammar.dict"
+        mllr.write_bytes(matrix)
+        words.write_text(dictionary, encoding="utf-8")
+        return load_decoder(files.model, grammar, extra, files.pronunciations, mllr, words)
+
+
 class PhraseDecoder:
     """The grammar of `phrases` on PocketSphinx's model, with the searches the rejection
-    measures need (a free phone loop; a one-word search for the cepstral mean)."""
+    measures need (a free phone loop; a one-word search for the cepstral mean). The
+    decoder with a speaker's transform is made from it by sphinx_adapted.py."""
 
     def __init__(self, files: SphinxFiles, phrases: list[str], extra: dict[str, str],
                  cmn_prior: tuple[float, ...] | None) -> None:
         self.files = files
         self.phrases = frozenset(phrases)
         self.cmn_prior = cmn_prior
-        self._grammar = jsgf(phrases)
-        self._extra = extra
-        self.base = self._load()
+        self.grammar = jsgf(phrases)
+        self.extra = extra
+        self.base = load_decoder(files.model, self.grammar, extra, files.pronunciations)
+        self.phones_of = {word: self.pronounce(word).split()
+                          for phrase in self.phrases for word in phrase.split()}
+        """The phones of each of the grammar's words."""
         self._grammar_dictionary: str | None = None
-        self._phones_of: dict[str, list[str]] = {}
 
-    def _load(self, mllr: Path | None = None, dictionary: Path | None = None) -> Any:
-        return load_decoder(self.files.model, self._grammar, self._extra,
-                            self.files.pronunciations, mllr, dictionary)
-
-    def load_adapted(self, matrix: bytes) -> Any:
-        """A decoder with the MLLR transform `matrix` (built by the adaptation's thread, if
-        it has one; with only the grammar's words in its dictionary it loads in a tenth of
-        the time, and PocketSphinx holds Python's lock meanwhile)."""
-        if self._grammar_dictionary is None:  # read once per recognizer
-            self._grammar_dictionary = dictionary_lines(
-                self.files.model, {w for phrase in self.phrases for w in phrase.split()})
-        with tempfile.TemporaryDirectory(prefix="voice-coach-mllr-") as tmp:
-            mllr, dictionary = Path(tmp) / "mllr_matrix", Path(tmp) / "grammar.dict"
-            mllr.write_bytes(matrix)
-            dictionary.write_text(self._grammar_dictionary, encoding="utf-8")
-            return self._load(mllr, dictionary)
+    def grammar_dictionary(self) -> str:
+        """The dictionary entries of the grammar's words (read once)."""
+        if self._grammar_dictionary is None:
+            self._grammar_dictionary = dictionary_lines(self.files.model, self.phones_of)
+        return self._grammar_dictionary
 
     def pronounce(self, word: str) -> str:
         return self.base.lookup_word(word) or ""
@@ -121,53 +167,6 @@ class PhraseDecoder:
         decoder.config["cmn"] = "live"
         return mean
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
-             decoder: Any | None = None) -> Decode | None:
-        """The grammar's phrase for `audio` (`speech` with a tail of silence) at `warp` by
-        `decoder` (default: the base model), normalised with `means`, with its rejection
-        features; None if no whole phrase fits."""
-        own, cmn = means
-        decoder = _at_warp(decoder or self.base, warp)
-        hyp, words = decode(decoder, "grammar", audio, cmn)
-        frames = decoder.n_frames()
-        # When no path reaches the grammar's end, PocketSphinx returns the best partial one
-        # ("stop the", from "stop the count"); the best whole phrase in the n-best list
-        # ("stop") is taken instead, and without one nothing was recognised. (The rejection
-        # measures then still see the partial path's words, the only path PocketSphinx
-        # gives segments for.)
-        if hyp is not None and hyp.hypstr not in self.phrases:
-            hyp = next((h for h in itertools.islice(decoder.nbest(), _NBEST)
-                        if h is not None and h.hypstr in self.phrases), None)
-        if hyp is None:
-            return None
-        loop, phones = decode(decoder, "phones", audio, cmn)
-        expected = self._phones(hyp.hypstr)
-        unexplained, unsupported = rejection.coverage(speech, words)
-        return Decode(hyp.hypstr, Features(
-            margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
-            distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
-            phones=len(expected),
-            unexplained=unexplained,
-            word_margin=rejection.word_margin(words, phones),
-            unsupported=unsupported), own)
-
-    def likelihood(self, adapted: Any, audio: bytes, cmn: tuple[float, ...], warp: float,
-                   ) -> Callable[[str], float]:
-        """How well a phrase fits `audio`: its path scores, summed, with the base model and
-        with `adapted` (each model's grammar restricted to that phrase)."""
-        def fit(phrase: str) -> float:
-            total = 0.0
-            for decoder in (self.base, adapted):
-                decoder.add_jsgf_string("phrase", jsgf([phrase], "phrase"))
-                hyp, _ = decode(_at_warp(decoder, warp), "phrase", audio, cmn)
-                total += hyp.score if hyp is not None else _NO_PATH
-            return total
-        return fit
-
-    def _phones(self, phrase: str) -> list[str]:
-        phones: list[str] = []
-        for word in phrase.split():
-            if word not in self._phones_of:
-                self._phones_of[word] = self.pronounce(word).split()
-            phones += self._phones_of[word]
-        return phones
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
+        """The grammar's phrase by the base model (see `hear` above)."""
+        return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from . import adaptation
 from .speaker import SpeakerWarp
+from .sphinx_adapted import Adapted
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ class SpeakerState:
 
     def __init__(self, model: Path, tool_dirs: tuple[str, ...], adapt: bool,
                  background: bool, pronounce: Callable[[str], str],
-                 load_adapted: Callable[[bytes], Any]) -> None:
+                 load_adapted: Callable[[bytes], Adapted]) -> None:
         self._adapt = adapt
         self._background = background
         self._pronounce = pronounce
@@ -44,7 +44,7 @@ class SpeakerState:
 
     def reset(self) -> None:
         self.warp = SpeakerWarp() if self._adapt else SpeakerWarp(warps=(1.0,))
-        self.adapted: Any = None
+        self.adapted: Adapted | None = None
         """The decoder with this speaker's transform, once there is one."""
         self.adaptation = (adaptation.SpeakerAdaptation(
             self._hmm, self._pronounce, self._tools, self._load_adapted, self._background)
@@ -56,10 +56,14 @@ class SpeakerState:
         self.warp, self.adaptation, self.adapted = other.warp, other.adaptation, other.adapted
 
     def take_transform(self) -> None:
-        """Switch to the decoder with the newest transform, if one is ready."""
+        """Switch to the decoder with the newest transform, if one is ready; drop a
+        decoder that failed (sphinx_adapted.py)."""
         decoder = self.adaptation.take() if self.adaptation is not None else None
         if decoder is not None:
             self.adapted = decoder
+        elif self.adapted is not None and self.adapted.failed is not None:
+            log.warning("going on without the speaker's transform: %s", self.adapted.failed)
+            self.adapted = None
 
     def heard(self, audio: bytes | None, warp: float) -> None:
         """The last utterance, if it may teach the voice (clean, decoded at the settled
