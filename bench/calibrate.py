@@ -11,7 +11,10 @@ Calibration speech shares no sentence and no voice with what the tests measure:
 - each sentence is decoded three times: clean, with other speech 30 dB down behind it (the
   coach's own voice leaking from earbuds, a faint talker nearby), and in white or pink
   noise at 10 or 5 dB SNR (in turn; other seeds than the tests'). Without the noisy clips
-  the model accepted a quarter of the unrelated sentences heard in noise.
+  the model accepted a quarter of the unrelated sentences heard in noise;
+- every clip goes through the coach's front end, as in use: RNNoise while the background
+  is noisy (voice_coach/recognition/frontend.py); `--no-denoise` leaves it out, as
+  calibrations before 2026-12-01 did.
 
 First the typical cepstral mean of a command spoken in quiet is measured (the recognizer
 blends it with each quiet utterance's own; see voice_coach/recognition/sphinx.py), on every
@@ -46,7 +49,8 @@ from bench.evaluate import CALIBRATION_VOICES, Conditions, add_noise
 from bench.rejection_fit import fit
 from voice_coach.app.data import CoachData
 from voice_coach.audio.clip import AudioClip
-from voice_coach.recognition import phrase_list, recognize_clip
+from voice_coach.recognition import Recognizer, phrase_list, recognize_clip
+from voice_coach.recognition.frontend import Denoised
 from voice_coach.recognition.rejection import (
     CALIBRATION,
     Features,
@@ -96,15 +100,17 @@ def speech(data: CoachData) -> list[tuple[str, str | None]]:
 
 
 class _Decoder:
-    """PocketSphinx with rejection off, and the intent matcher, in one worker process."""
+    """PocketSphinx with rejection off, behind the coach's front end (see DENOISE), and
+    the intent matcher, in one worker process."""
 
-    def __init__(self, cmn_prior: tuple[float, ...] | None, adapt: bool = True) -> None:
+    def __init__(self, cmn_prior: tuple[float, ...] | None, adapt: bool = True,
+                 denoise: bool = True) -> None:
         self.data = CoachData.load()
         self._matcher = self.data.matcher()
-        self.recognizer = PocketSphinxRecognizer(phrase_list(self.data.intents),
-                                                 files=SphinxFiles(calibration=None),
-                                                 cmn_prior=cmn_prior,
-                                                 adapt=adapt)
+        self.engine = PocketSphinxRecognizer(phrase_list(self.data.intents),
+                                             files=SphinxFiles(calibration=None),
+                                             cmn_prior=cmn_prior, adapt=adapt)
+        self.recognizer: Recognizer = Denoised(self.engine) if denoise else self.engine
 
     def clip(self, audio: AudioClip, want: str | None, clean: bool = True) -> Clip:
         result = recognize_clip(self.recognizer, audio)
@@ -114,7 +120,7 @@ class _Decoder:
             # In use the coach adapts to the commands it acts on; rejection is off
             # here, so to the commands it understood.
             self.recognizer.learn(result.text)
-        return (want is not None, ok, self.recognizer.last_features, clean)
+        return (want is not None, ok, self.engine.last_features, clean)
 
     def others(self, seed: int = 1) -> Conditions:
         """Other people's speech (the non-command sentences) for backgrounds."""
@@ -125,23 +131,24 @@ class _Decoder:
 def measure_cmn(voice: str, rate: int) -> list[tuple[float, ...]]:
     """The own cepstral means of every CMN_SAMPLE-th command, spoken in quiet by one
     voice."""
-    decoder = _Decoder(cmn_prior=None, adapt=False)
+    decoder = _Decoder(cmn_prior=None, adapt=False, denoise=False)  # quiet speech only
     means = []
     for text, want in speech(decoder.data)[::CMN_SAMPLE]:
         if want is not None:
             decoder.clip(synthesize(text, voice, rate), want)
-            if decoder.recognizer.last_cmn is not None:
-                means.append(decoder.recognizer.last_cmn)
+            if decoder.engine.last_cmn is not None:
+                means.append(decoder.engine.last_cmn)
     return means
 
 
-def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[Clip]:
+def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...], denoise: bool,
+                  ) -> list[Clip]:
     """Decode every calibration sentence spoken by one voice (one process per voice):
     clean and with a background, then in noise. The recognizer adapts to the voice on its
     first clean commands (recognition/speaker.py, recognition/adaptation.py), as it would
     in use; the noisy clips get a decoder of their own, adapted the same way, so that the
     clean figures do not depend on them."""
-    decoder = _Decoder(cmn_prior)
+    decoder = _Decoder(cmn_prior, denoise=denoise)
     others = decoder.others(seed=rate)
     clips: list[Clip] = []
     spoken = [(synthesize(text, voice, rate), want) for text, want in speech(decoder.data)]
@@ -150,9 +157,9 @@ def measure_voice(voice: str, rate: int, cmn_prior: tuple[float, ...]) -> list[C
         mixed = AudioClip(np.clip(clip.samples + np.roll(behind, 997 * i),
                                   -32768, 32767).astype(np.int16), clip.rate)
         clips += [decoder.clip(clip, want), decoder.clip(mixed, want, clean=False)]
-    adapted = decoder.recognizer
-    decoder = _Decoder(cmn_prior)
-    decoder.recognizer.adopt_speaker(adapted)  # the same speaker, now in noise
+    adapted = decoder.engine
+    decoder = _Decoder(cmn_prior, denoise=denoise)
+    decoder.engine.adopt_speaker(adapted)  # the same speaker, now in noise
     for i, (clip, want) in enumerate(spoken):
         kind, snr = NOISES[i % len(NOISES)]
         clips.append(decoder.clip(add_noise(clip, kind, snr, seed=NOISE_SEED + i), want,
@@ -165,9 +172,9 @@ NOISE_CLIPS = 48
 """Noise-only clips (white, pink and babble in turn)."""
 
 
-def measure_noise(cmn_prior: tuple[float, ...]) -> list[Clip]:
+def measure_noise(cmn_prior: tuple[float, ...], denoise: bool) -> list[Clip]:
     """Decode noise with no speech in it: anything accepted is a false accept."""
-    decoder = _Decoder(cmn_prior)
+    decoder = _Decoder(cmn_prior, denoise=denoise)
     noise = decoder.others().noise_clips(NOISE_CLIPS, (800.0, 2000.0, 5000.0), first_seed=1000)
     clips = [decoder.clip(clip, None) for clip in noise]
     print(f"  noise: {len(clips)} clips", file=sys.stderr, flush=True)
@@ -225,6 +232,9 @@ def main() -> int:
                         help="also write every clip's features and labels here")
     parser.add_argument("--from-clips", type=Path, metavar="JSON",
                         help="fit on clips saved by --save-clips instead of decoding")
+    parser.add_argument("--no-denoise", dest="denoise", action="store_false",
+                        help="calibrate on noisy audio as it is, without the coach's "
+                             "noise suppression")
     args = parser.parse_args()
     if args.from_clips:
         clips = load_clips(args.from_clips)
@@ -240,8 +250,9 @@ def main() -> int:
             prior = tuple(round(float(v), 4) for v in np.mean(means, axis=0))
             print(f"decoding {len(sentences)} sentences x {len(voices)} voices, clean, "
                   "with a background and in noise ...", file=sys.stderr)
-            noise_only = pool.submit(measure_noise, prior)
-            per_voice = pool.map(measure_voice, voices, wpm, [prior] * len(voices))
+            noise_only = pool.submit(measure_noise, prior, args.denoise)
+            per_voice = pool.map(measure_voice, voices, wpm, [prior] * len(voices),
+                                 [args.denoise] * len(voices))
             clips = [clip for voice in per_voice for clip in voice] + noise_only.result()
     if args.save_clips:
         save_clips(args.save_clips, clips)
@@ -267,6 +278,7 @@ def main() -> int:
             "command_clips": sum(clip[0] for clip in clips),
             "other_clips": sum(not clip[0] for clip in clips),
             "background": "other speech 30 dB down; white or pink noise at 10 or 5 dB SNR",
+            "front_end": "RNNoise while the background is noisy" if args.denoise else "none",
             "clean_without_rejection": {"accuracy": round(float(base_acc), 3),
                                         "false_accepts": round(float(base_fa), 3)},
             "clean_with_rejection": {"accuracy": round(accuracy, 3),
