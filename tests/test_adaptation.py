@@ -20,7 +20,7 @@ from voice_coach.recognition import adaptation, jsgf, phrase_list, recognize_cli
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 from voice_coach.recognition.sphinx_adapted import Transforms
-from voice_coach.recognition.sphinx_files import SphinxFiles, load_decoder
+from voice_coach.recognition.sphinx_files import NO_WARP, SphinxFiles, load_decoder
 from voice_coach.speech import synthesize
 
 HMM = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us"
@@ -78,7 +78,7 @@ def test_estimated_transform_loads_into_pocketsphinx(tools, tmp_path: Path):
     assert (hmm / "mdef").read_text(encoding="ascii").startswith("0.3")  # text form
     assert adaptation.prepare_model(HMM, tools, tmp_path) == hmm  # made once
     assert [p.name for p in tmp_path.iterdir()] == [hmm.name]  # no partial copies left
-    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    decoder = pocketsphinx.Decoder(lm=None, warp_params=NO_WARP, loglevel="FATAL")
     utterances = []
     for text in WARM_UP[:5]:
         clip = synthesize(text, *DEEP)
@@ -88,7 +88,8 @@ def test_estimated_transform_loads_into_pocketsphinx(tools, tmp_path: Path):
     assert lines[:3] == ["1", "3", "13"]  # one class, three streams of 13 coefficients
     path = tmp_path / "mllr_matrix"
     path.write_bytes(matrix)
-    pocketsphinx.Decoder(lm=None, mllr=str(path), loglevel="FATAL")  # loads, or raises
+    pocketsphinx.Decoder(lm=None, mllr=str(path), warp_params=NO_WARP,
+                         loglevel="FATAL")  # loads, or raises
 
 
 def test_an_unwritable_cache_turns_adaptation_off(tmp_path: Path):
@@ -144,7 +145,7 @@ def test_a_deep_voice_is_understood_after_adapting_to_it(coach_data: CoachData,
 def deep_matrix(tools, tmp_path_factory: pytest.TempPathFactory) -> bytes:
     """A transform estimated on five of DEEP's commands."""
     hmm = adaptation.prepare_model(HMM, tools, tmp_path_factory.mktemp("hmm"))
-    decoder = pocketsphinx.Decoder(lm=None, loglevel="FATAL")
+    decoder = pocketsphinx.Decoder(lm=None, warp_params=NO_WARP, loglevel="FATAL")
     utterances = [(synthesize(text, *DEEP).samples.tobytes(), text.lower())
                   for text in WARM_UP[:5]]
     return adaptation.estimate(utterances, 0.94, hmm, decoder.lookup_word, tools)

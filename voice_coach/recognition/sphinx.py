@@ -217,7 +217,6 @@ class PocketSphinxRecognizer:
         warp = self._voice.warp.chosen
         # Chosen as at the end: the plain model alone heard a deep voice's "next" as
         # "repeat" after adapting (tests/test_adaptation.py).
-        self._voice.take_transform()
         heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warp), warp)
         best, bar = choose(heard, self.rejection, fit)
         return _AtPause(best, bar, audio, clean, warp) if best is not None else None
@@ -228,6 +227,7 @@ class PocketSphinxRecognizer:
         too (on the other core in the live coach: sphinx_adapted.py), with the likelihood
         `choose` needs (else None). The transform fits most voices better, but not every
         word of every voice (see adaptation.py); the cepstral mean does not depend on it."""
+        self._voice.take_transform()
         adapted = self._voice.adapted
         if adapted is None:
             return [self._decoder.hear(speech, audio, means, warp)], None
@@ -262,7 +262,6 @@ class PocketSphinxRecognizer:
         # close to the last phone, so some silence is added for the search to end in.
         audio = speech + self._utterances.silence(_TAIL_FRAMES)
         self.last_features = None
-        self._voice.take_transform()
         clean = not self.noisy_input and _is_clean(speech)
         warps = self._voice.warp.candidates(clean)
         if len(warps) > 1:
