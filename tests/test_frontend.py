@@ -19,7 +19,7 @@ from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.recognition import Result, make_recognizer, phrase_list
-from voice_coach.recognition.frontend import Denoised
+from voice_coach.recognition.frontend import QUIET_HOLD_SECONDS, Denoised
 from voice_coach.recognition.sphinx_utterances import MAX_UTTERANCE_SECONDS, Utterances
 from voice_coach.speech import synthesize
 
@@ -81,6 +81,25 @@ def test_quiet_audio_reaches_the_engine_untouched_and_noise_is_suppressed():
 
 
 RATE_HALF = 8000
+
+
+def test_noise_with_quiet_gaps_keeps_suppression_on_until_it_is_quiet_for_a_while():
+    ears = _Ears()
+    front = Denoised(ears)
+    running = noises.noise_only("steps", 4.0, 2000.0, seed=4)  # thuds and breaths, with gaps
+    states = []
+    for i in range(0, len(running), 320):
+        front.accept(running[i:i + 320].tobytes())
+        states.append(front.denoising)
+    first_on = states.index(True)
+    assert first_on < 50 and all(states[first_on:]), "switched off in a gap between steps"
+    quiet = np.zeros(int((QUIET_HOLD_SECONDS - 1.0) * 16000), dtype=np.int16)
+    for i in range(0, len(quiet), 320):
+        front.accept(quiet[i:i + 320].tobytes())
+    assert front.denoising, "switched off before the background was quiet for long"
+    for _ in range(50):  # 1.5 s more
+        front.accept(bytes(960))
+    assert not front.denoising and not ears.noisy_input
 
 
 @pytest.fixture(scope="module")
