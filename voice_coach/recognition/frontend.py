@@ -12,6 +12,10 @@ starts RNNoise afresh. In quiet the audio reaches the engine untouched, so what 
 calibrated on quiet speech (PocketSphinx's rejection model, its cepstral-mean prior, the
 echo gate) works as before, and idle listening costs no more CPU (RNNoise takes about 5% of
 a core). The switch is made only between utterances, never inside one.
+
+It also tells the engine whether the raw audio of the utterance under way reached above
+4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can look like an
+8 kHz headset's (recognition/narrowband.py).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import numpy as np
 from ..audio.clip import RATE
 from ..audio.denoise import Denoiser
 from .base import Recognizer, Result
+from .narrowband import RAW_WIDEBAND_DB, band_levels
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,8 @@ class Denoised:
         self._in_utterance = False
         self._quiet_frames = 0
         """Frames measured since the background was last noisy."""
+        self._raw_high = float("-inf")
+        """The raw high band's loudest level since the last utterance ended."""
         self.denoising = False
         """Whether RNNoise is in use now."""
 
@@ -66,11 +73,17 @@ class Denoised:
         noisy = self._noisy(self._measure(chunk))
         if not self._in_utterance:
             self._switch(noisy or (self.denoising and self._quiet_frames < _HOLD_FRAMES))
+        self._raw_high = max(self._raw_high,
+                             band_levels(np.frombuffer(chunk, dtype="<i2"))[1])
+        if hasattr(self.inner, "wideband_input"):
+            self.inner.wideband_input = self._raw_high > RAW_WIDEBAND_DB
         if self._denoiser is not None:
             chunk = self._denoiser.process(chunk)
         results = self.inner.accept(chunk)
         for r in results:
             self._in_utterance = not r.final
+            if r.final:
+                self._raw_high = float("-inf")
         return results
 
     def finish(self) -> Result | None:
@@ -84,6 +97,7 @@ class Denoised:
         self._levels.clear()
         self._pending = self._pending[:0]
         self._quiet_frames = 0
+        self._raw_high = float("-inf")
         self._switch(False)
         heard = [r for r in finals if r.text]
         return heard[-1] if heard else (finals[-1] if finals else None)
@@ -95,7 +109,7 @@ class Denoised:
         self.inner.learn(text)
 
     _OWN = frozenset({"inner", "name", "_denoiser", "_levels", "_pending", "_in_utterance",
-                      "_quiet_frames", "denoising"})
+                      "_quiet_frames", "_raw_high", "denoising"})
     """Attributes of the wrapper itself; reading any other one reads the engine's."""
 
     def __getattr__(self, name: str) -> Any:

@@ -17,9 +17,10 @@ from . import rejection
 from .base import ModelError, Result
 from .choice import Decode, Likelihood, choose
 from .grammar import split_known
+from .narrowband import is_narrowband, load_channel
 from .rejection import Features, RejectionModel
 from .speaker import SpeakerWarp
-from .sphinx_adapted import Transforms, likelihood
+from .sphinx_adapted import Adapted, Transforms, likelihood
 from .sphinx_decoder import Means, PhraseDecoder
 from .sphinx_files import SphinxFiles, extra_pronunciations, load_cmn_prior, sphinx_vocabulary
 from .sphinx_speaker import SpeakerState
@@ -96,6 +97,11 @@ class PocketSphinxRecognizer:
     result, ~0.1 s after the speech ended instead of ~0.5 s. Otherwise the endpointer's
     end decides, as above.
 
+    Narrowband microphones (narrowband.py): an utterance that came through an 8 kHz
+    channel is decoded with the channel transform as well as without, as long as there is
+    no transform of the speaker's own (learnt from their narrowband speech, it fits the
+    channel too), and it is not used to choose the warp.
+
     Words missing from the dictionary come from `files.pronunciations`; phrases with words
     in neither are left out and listed in `missing_words`.
     """
@@ -125,6 +131,9 @@ class PocketSphinxRecognizer:
         self._transforms = Transforms(self._decoder, elsewhere=background)
         self._voice = SpeakerState(files.model, files.sphinxtrain, adapt, background,
                                    self._decoder.pronounce, self._transforms.load)
+        self._channel_matrix = load_channel(files.narrowband, files.model / "en-us")
+        self._channel: Adapted | None = None
+        """The decoder with the narrowband channel transform, once one was heard."""
         self._utterances = Utterances()
         self.noisy_input = False
         """Set by a front end that denoises the audio: then no utterance counts as spoken
@@ -137,6 +146,11 @@ class PocketSphinxRecognizer:
         """See `_answer_at_pause`; math.inf never answers before the endpointer's end."""
         self.last_pause: tuple[str, float] | None = None
         """The phrase decoded at the last pause and its rejection score (for benches)."""
+        self.wideband_input = False
+        """Set by a front end that saw the raw audio of this utterance reach above 4.4 kHz:
+        then it is not narrowband, however it looks once denoised."""
+        self.last_narrowband = False
+        """Whether the last utterance decoded came through an 8 kHz channel (narrowband.py)."""
 
     # --- the voice learnt so far -----------------------------------------------------------
     @property
@@ -207,7 +221,8 @@ class PocketSphinxRecognizer:
         """The utterance so far, where its speech stopped (sphinx_utterances.py), decoded
         at the settled warp (and with the speaker's transform, if there is one). None
         while the warp is being chosen or without rejection."""
-        if self.rejection is None or not self._voice.warp.settled:
+        narrow = self._narrow(speech)
+        if self.rejection is None or not (self._voice.warp.settled or narrow):
             return None
         # As the endpointer would cut it (its quiet end included, which `_is_clean` needs),
         # then the tail.
@@ -217,23 +232,40 @@ class PocketSphinxRecognizer:
         warp = self._voice.warp.chosen
         # Chosen as at the end: the plain model alone heard a deep voice's "next" as
         # "repeat" after adapting (tests/test_adaptation.py).
-        heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warp), warp)
+        heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warp), warp,
+                                narrow)
         best, bar = choose(heard, self.rejection, fit)
         return _AtPause(best, bar, audio, clean, warp) if best is not None else None
 
-    def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+    def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float, narrow: bool,
               ) -> tuple[list[Decode | None], Likelihood | None]:
-        """The plain model's decode and, once there is a speaker transform, its decode
-        too (on the other core in the live coach: sphinx_adapted.py), with the likelihood
-        `choose` needs (else None). The transform fits most voices better, but not every
-        word of every voice (see adaptation.py); the cepstral mean does not depend on it."""
+        """The plain model's decode and, once there is a speaker transform (or else, for
+        `narrow` speech, the channel transform), its decode too (on the other core in the
+        live coach: sphinx_adapted.py), with the likelihood `choose` needs (else None). The
+        transform fits most voices better, but not every word of every voice (see
+        adaptation.py); the cepstral mean does not depend on it."""
         self._voice.take_transform()
-        adapted = self._voice.adapted
+        adapted = self._voice.adapted or (self._channel_decoder() if narrow else None)
         if adapted is None:
             return [self._decoder.hear(speech, audio, means, warp)], None
         theirs = adapted.hear(speech, audio, means, warp)
         heard = [self._decoder.hear(speech, audio, means, warp), theirs()]
         return heard, likelihood(self._decoder, adapted, audio, means[1], warp)
+
+    def _narrow(self, speech: bytes) -> bool:
+        """Whether `speech` came through an 8 kHz channel (kept in `last_narrowband`)."""
+        self.last_narrowband = not self.wideband_input and is_narrowband(speech)
+        return self.last_narrowband
+
+    def _channel_decoder(self) -> Adapted | None:
+        """The channel transform's decoder (loaded when first needed, ~0.1 s)."""
+        if self._channel is None and self._channel_matrix is not None:
+            try:
+                self._channel = self._transforms.here(self._channel_matrix)
+            except ModelError as err:
+                log.warning("narrowband microphones get no channel transform: %s", err)
+                self._channel_matrix = None
+        return self._channel
 
     def _answer_at_pause(self) -> Result | None:
         """The pause held: what was decoded there, if it is a command beyond doubt (a
@@ -262,8 +294,9 @@ class PocketSphinxRecognizer:
         # close to the last phone, so some silence is added for the search to end in.
         audio = speech + self._utterances.silence(_TAIL_FRAMES)
         self.last_features = None
+        narrow = self._narrow(speech)
         clean = not self.noisy_input and _is_clean(speech)
-        warps = self._voice.warp.candidates(clean)
+        warps = self._voice.warp.candidates(clean and not narrow)
         if len(warps) > 1:
             heard = [self._decoder.hear(speech, audio, self._decoder.means(audio, clean, warp),
                                         warp) for warp in warps]
@@ -271,7 +304,7 @@ class PocketSphinxRecognizer:
             fit = None
         else:
             heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warps[0]),
-                                    warps[0])
+                                    warps[0], narrow)
         best, bar = choose(heard, self.rejection, fit)
         self.last_cmn = best.own_cmn if clean and best else None
         self._voice.heard(self._utterances.silence(_TAIL_FRAMES) + audio

@@ -116,8 +116,7 @@ class Transforms:
         if it has one)."""
         base = self._base
         if not self._elsewhere:
-            return Here(load_with_transform(base.files, base.grammar, base.extra, matrix,
-                                            base.grammar_dictionary()), base)
+            return self.here(matrix)
         try:
             if self._worker is None or not self._worker.alive:
                 self._worker = Worker((base.files, base.grammar, base.extra, base.phrases,
@@ -126,6 +125,12 @@ class Transforms:
         except WorkerError as err:
             raise ModelError(f"decoding with the speaker's transform: {err}") from err
         return Elsewhere(self._worker)
+
+    def here(self, matrix: bytes) -> Here:
+        """The decoder with the MLLR transform `matrix`, in this process."""
+        base = self._base
+        return Here(load_with_transform(base.files, base.grammar, base.extra, matrix,
+                                        base.grammar_dictionary()), base)
 
     @property
     def worker(self) -> Worker | None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from .adaptation import SPHINXTRAIN_DIRS
 from .base import ModelError
+from .narrowband import CHANNEL
 from .rejection import CALIBRATION
 
 PRONUNCIATIONS = (Path(__file__).resolve().parent.parent / "data" / "recognition"
@@ -48,6 +49,8 @@ class SphinxFiles:
     """The rejection model and cepstral-mean prior; None: no rejection, no prior."""
     sphinxtrain: tuple[str, ...] = SPHINXTRAIN_DIRS
     """Folders with SphinxTrain's tools, for speaker adaptation (besides $PATH)."""
+    narrowband: Path | None = CHANNEL
+    """The channel transform for 8 kHz microphones (narrowband.py); None: without it."""
 
 
 def sphinx_vocabulary(folder: Path | None = None) -> frozenset[str]:
