@@ -14,6 +14,7 @@ import soundfile
 
 from bench import noises
 from voice_coach.app.data import CoachData
+from voice_coach.app.understand import understand_clip
 from voice_coach.audio import AudioClip, write_audio
 from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
@@ -125,6 +126,15 @@ def test_a_clip_cut_tight_around_the_words_is_understood(tmp_path, sphinx, coach
     subprocess.run(["espeak-ng", "-w", str(path), "next step"], check=True)
     [row] = recognize_files([str(path)], sphinx, coach_data.matcher())
     assert row["intent"] == "next", row
+
+
+@pytest.mark.parametrize("seed", [2007, 2008, 2010, 2014])
+def test_footsteps_and_breathing_alone_never_pass_for_a_command(sphinx, coach_data, seed):
+    """Loud running noise, denoised, that passed for "i'm done", "end" and "done" before
+    an utterance needed speech by Silero VAD."""
+    steps = noises.noise_only("steps", 3.0, 3000.0, seed=seed)
+    heard = understand_clip(sphinx, coach_data.matcher(), AudioClip(steps, 16000))
+    assert heard.intent is None, heard
 
 
 def test_noise_never_grows_an_utterance_past_the_cap():

@@ -288,6 +288,10 @@ class PocketSphinxRecognizer:
         return Result(at.heard.text, self.rejection.confidence(at.heard.features), final=True)
 
     def _end(self, speech: bytes) -> Result:
+        if not self._utterances.speech_heard:  # noise: not even decoded
+            log.debug("no speech in the utterance (Silero VAD)")
+            self.last_features = None
+            return Result("", 0.0, final=True)
         # Decoded whole, once it has ended: cepstral mean normalisation is then computed
         # on the utterance itself ("batch"), instead of being carried over from earlier
         # audio, which made short commands after long silences fail. The endpointer cuts

@@ -58,7 +58,9 @@ a pause cannot be told from a soft sound, and the endpointer decides alone."""
 MIN_SPEECH_CHUNKS = 3
 """Pauses are offered only after this many 32 ms chunks that Silero VAD takes for speech
 (audio/vad.py): footsteps and breathing, loud over a quiet background, passed for short
-commands ("done", "back") at the pauses between them."""
+commands ("done", "back") at the pauses between them. An utterance with fewer is not
+speech at all (`speech_heard`): the same noises, denoised, passed for "done" and "back"
+as whole utterances too."""
 _BACKGROUND_FRAMES = 10
 """Frames before an utterance's onset whose median level is its background."""
 _PREROLL_FRAMES = 3
@@ -115,6 +117,9 @@ class Utterances:
         self._seen = -1
         """The last frame number `_watch` has looked at."""
         self._speech_detector: SpeechDetector | None = None
+        self.speech_heard = False
+        """Whether Silero VAD heard speech (MIN_SPEECH_CHUNKS) in the part of the last
+        utterance that `accept` or `finish` gave."""
 
     def floor(self, frame: bytes) -> bytes:
         """`frame` with the noise floor added."""
@@ -238,5 +243,6 @@ class Utterances:
         speech = b"".join(self._speech)
         self._speech.clear()
         self._in_utt = False
+        self.speech_heard = self._detector().speech_chunks >= MIN_SPEECH_CHUNKS
         answered, self._answered = self._answered, False
         return b"" if answered else speech[(self._from - self._onset) * self.frame_bytes:]
