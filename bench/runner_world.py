@@ -9,7 +9,9 @@ hears (default: the held-out ones). Noise comes from bench/noises.py, generated 
 "conversation" is other voices saying unrelated sentences. Each kind is mixed at each SNR;
 "8 kHz" is the clean speech through a narrowband (headset) channel. Noise-only clips are
 3 s of each kind at a loud level. Prints one Markdown table: commands understood, unrelated
-speech accepted, noise-only clips accepted, CPU time per second of audio, peak memory.
+speech accepted, unrelated speech and noise-only clips taken for "cramp help" (all that
+can wake the coach while it waits), noise-only clips accepted, CPU time per second of
+audio, peak memory.
 `--every N` keeps every N-th sentence (quicker, coarser).
 """
 
@@ -26,6 +28,7 @@ from bench import noises
 from bench.evaluate import HELD_OUT_VOICES, labelled_sentences
 from bench.recognition import cpu_seconds
 from voice_coach.app.data import CoachData
+from voice_coach.app.live import WAKE_INTENT
 from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_list
@@ -63,8 +66,8 @@ def main() -> int:
           f"unrelated sentences each; noise suppression "
           f"{'on' if args.denoise else 'off'}\n")
     print("| condition | commands understood | unrelated speech accepted "
-          "| noise-only accepted | CPU s per audio s |")
-    print("|---|---|---|---|---|")
+          "| taken for \"cramp help\" | noise-only accepted | CPU s per audio s |")
+    print("|---|---|---|---|---|---|")
     for name, kind, snr in conditions:
         def prep(x: np.ndarray, seed: int, kind: str | None = kind,
                  snr: float | None = snr) -> AudioClip:
@@ -75,7 +78,7 @@ def main() -> int:
             return AudioClip(x, noises.RATE)
 
         start, seconds = cpu_seconds(), 0.0
-        ok = accepted = total_pos = total_neg = 0
+        ok = accepted = woken = total_pos = total_neg = 0
         for pos, neg in voices.values():
             recognizer.new_speaker()
             for i, (x, want) in enumerate(pos):
@@ -85,19 +88,25 @@ def main() -> int:
             for i, x in enumerate(neg):
                 clip = prep(x, 1000 + i)
                 seconds += clip.seconds
-                accepted += understand_clip(recognizer, matcher, clip).intent is not None
+                intent = understand_clip(recognizer, matcher, clip).intent
+                accepted += intent is not None
+                woken += intent == WAKE_INTENT
             total_pos, total_neg = total_pos + len(pos), total_neg + len(neg)
+        chances = total_neg  # to wake the coach: unrelated speech and noise-only clips
         noise_cell = "-"
         if kind is not None and kind != "8k":
             clips = [noises.noise_only(kind, 3.0, 3000.0, seed=2000 + i, talk=talk)
                      for i in range(4)]
-            hits = sum(understand_clip(recognizer, matcher, AudioClip(c, noises.RATE)).intent
-                       is not None for c in clips)
+            intents = [understand_clip(recognizer, matcher, AudioClip(c, noises.RATE)).intent
+                       for c in clips]
+            hits = sum(i is not None for i in intents)
+            woken += intents.count(WAKE_INTENT)
+            chances += len(clips)
             seconds += 3.0 * len(clips)
             noise_cell = f"{hits}/{len(clips)}"
         cpu = cpu_seconds() - start
-        print(f"| {name} | {ok / total_pos:.1%} | {accepted / total_neg:.1%} | {noise_cell} "
-              f"| {cpu / seconds:.3f} |", flush=True)
+        print(f"| {name} | {ok / total_pos:.1%} | {accepted / total_neg:.1%} "
+              f"| {woken}/{chances} | {noise_cell} | {cpu / seconds:.3f} |", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (RSS): {peak:.0f} MB")
     return 0

@@ -13,9 +13,9 @@ calibrated on quiet speech (PocketSphinx's rejection model, its cepstral-mean pr
 echo gate) works as before, and idle listening costs no more CPU (RNNoise takes about 5% of
 a core). The switch is made only between utterances, never inside one.
 
-It also tells the engine whether the raw audio of the utterance under way reached above
-4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can look like an
-8 kHz headset's (recognition/narrowband.py).
+While it denoises, it also tells the engine whether the raw audio of the utterance under
+way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
+look like an 8 kHz headset's (recognition/narrowband.py).
 """
 
 from __future__ import annotations
@@ -73,8 +73,9 @@ class Denoised:
         noisy = self._noisy(self._measure(chunk))
         if not self._in_utterance:
             self._switch(noisy or (self.denoising and self._quiet_frames < _HOLD_FRAMES))
-        self._raw_high = max(self._raw_high,
-                             band_levels(np.frombuffer(chunk, dtype="<i2"))[1])
+        if self._denoiser is not None:  # undenoised, the engine sees the band itself
+            self._raw_high = max(self._raw_high,
+                                 band_levels(np.frombuffer(chunk, dtype="<i2"))[1])
         if hasattr(self.inner, "wideband_input"):
             self.inner.wideband_input = self._raw_high > RAW_WIDEBAND_DB
         if self._denoiser is not None:
