@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from ears import Ears
 
 from bench import noises
 from voice_coach.app.data import CoachData
@@ -19,7 +20,7 @@ from voice_coach.audio import AudioClip, write_audio
 from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
-from voice_coach.recognition import Result, make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_list
 from voice_coach.recognition.frontend import QUIET_HOLD_SECONDS, Denoised
 from voice_coach.recognition.sphinx_utterances import MAX_UTTERANCE_SECONDS, Utterances
 from voice_coach.speech import synthesize
@@ -44,29 +45,8 @@ def test_denoise_removes_noise_and_keeps_speech():
     assert np.std(out[voiced]) > np.std(clean[voiced].astype(np.float64)) / 3
 
 
-class _Ears:
-    """An engine stand-in that records what reaches it (to test the front end only)."""
-
-    name = "ears"
-
-    def __init__(self) -> None:
-        self.heard: list[bytes] = []
-        self.noisy_input = False
-
-    def accept(self, chunk: bytes) -> list[Result]:
-        self.heard.append(chunk)
-        return []
-
-    def finish(self) -> Result | None:
-        return None
-
-    def new_speaker(self) -> None: ...
-
-    def learn(self, text: str) -> None: ...
-
-
 def test_quiet_audio_reaches_the_engine_untouched_and_noise_is_suppressed():
-    ears = _Ears()
+    ears = Ears()
     front = Denoised(ears)
     quiet = synthesize("stop").samples
     for i in range(0, len(quiet), 320):
@@ -85,7 +65,7 @@ RATE_HALF = 8000
 
 
 def test_noise_with_quiet_gaps_keeps_suppression_on_until_it_is_quiet_for_a_while():
-    ears = _Ears()
+    ears = Ears()
     front = Denoised(ears)
     running = noises.noise_only("steps", 4.0, 2000.0, seed=4)  # thuds and breaths, with gaps
     states = []

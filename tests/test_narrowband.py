@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from ears import Ears
 
 from bench import noises
 from bench.evaluate import HELD_OUT_VOICES, labelled_sentences
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
-from voice_coach.recognition import Result, phrase_list
+from voice_coach.recognition import phrase_list
 from voice_coach.recognition.frontend import Denoised
 from voice_coach.recognition.narrowband import CHANNEL, is_narrowband, load_channel
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
@@ -102,32 +103,12 @@ def test_wideband_speech_is_never_decoded_with_the_channel_transform(coach_data:
     assert recognizer._channel is None  # never even loaded
 
 
-class _Ears:
-    """An engine stand-in that keeps what the front end tells it (the front end only)."""
-
-    name = "ears"
-
-    def __init__(self) -> None:
-        self.noisy_input = False
-        self.wideband_input: bool | None = None
-
-    def accept(self, chunk: bytes) -> list[Result]:
-        return []
-
-    def finish(self) -> Result | None:
-        return None
-
-    def new_speaker(self) -> None: ...
-
-    def learn(self, text: str) -> None: ...
-
-
 def test_the_front_end_tells_the_engine_whether_the_raw_audio_reached_above_4_khz():
     """Denoised, a wideband microphone's speech in noise can look narrowband; the raw
     audio decides."""
     wide = noises.mix(synthesize("what do I need").samples, "rain", 5.0, seed=3)
     for samples, wideband in ((wide, True), (noises.narrowband(wide), False)):
-        ears = _Ears()
+        ears = Ears()
         front = Denoised(ears)
         for i in range(0, len(samples), 320):
             front.accept(samples[i:i + 320].tobytes())

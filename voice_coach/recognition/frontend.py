@@ -41,14 +41,14 @@ _FRAME = RATE // 100  # 10 ms
 _WINDOW = 50  # frames: the last half second
 _QUIET_SHARE = 10  # percentile
 _MIN_FRAMES = 5
+"""Frames (50 ms) heard before the first decision: noise is usually there from the start."""
 QUIET_HOLD_SECONDS = 3.0
 """How long the background must stay quiet before RNNoise is turned off again. Switching
 at every quiet gap between footsteps or breaths left it off at the start of half the
 commands said while running: with this hold, held-out commands with running steps and
 breathing went from 47% to 79% at 10 dB SNR and from 37% to 74% at 5 dB, wind from 76% to
 79% and 68% to 74% (bench/runner_world.py; docs/recognition-experiments.md)."""
-_HOLD_FRAMES = int(QUIET_HOLD_SECONDS * 100)
-"""Frames (50 ms) heard before the first decision: noise is usually there from the start."""
+_HOLD_FRAMES = int(QUIET_HOLD_SECONDS * RATE // _FRAME)
 
 
 class Denoised:
