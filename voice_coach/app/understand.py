@@ -9,6 +9,7 @@ from ..audio.clip import RATE, AudioClip, AudioFileError
 from ..audio.files import stream_file
 from ..intents import Heard, IntentMatcher
 from ..recognition import Recognizer, Result, recognize_clip, recognize_stream
+from ..recognition.base import PAD_SECONDS
 from ..speech.tts import Synthesizer
 
 Understand = Callable[[str], Heard]
@@ -52,11 +53,14 @@ def understand_files(paths: Iterable[str], recognizer: Recognizer, matcher: Inte
 
 def audio_understander(recognizer: Recognizer, matcher: IntentMatcher, synth: Synthesizer,
                        ) -> Understand:
-    """Each user line is synthesized, resampled to 16 kHz and sent through `recognizer`.
-    (Typed lines need no such step: `matcher.understand` is their Understand.)"""
+    """Each user line is synthesized, resampled to 16 kHz and sent through `recognizer`,
+    with silence around it as a microphone would hear it (a rendering is cut tight: the
+    front end took the first words for a noisy background). (Typed lines need no such
+    step: `matcher.understand` is their Understand.)"""
 
     def understand(text: str) -> Heard:
-        heard = understand_clip(recognizer, matcher, synth.render(text).resampled(RATE))
+        heard = understand_clip(recognizer, matcher, synth.render(text).resampled(RATE),
+                                pad_seconds=PAD_SECONDS)
         if heard.text:
             return heard
         return Heard(f"({text!r} not recognised)", None, confidence=heard.confidence)
