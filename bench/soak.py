@@ -5,19 +5,26 @@ Reports memory (resident set size) and decode latency (wall time to process the 
 ends an utterance, i.e. the decode) at the start and the end, and anything the coach woke
 up for. Prints a Markdown table.
 
-    python -m bench.soak [--minutes 60] [--sessions 30]
+    python -m bench.soak [--minutes 60] [--sessions 30] [--noise KIND] [--level RMS]
+
+The background is pink noise at RMS 60 (quiet) unless `--noise` (a kind of
+bench/noises.py, generated in the run) and `--level` say otherwise: `--noise traffic
+--level 3000 --sessions 0` is ten minutes of loud noise at the microphone when run with
+`--minutes 10`. The peak RSS of the process is printed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from bench import noises
 from bench.evaluate import OUT_OF_DOMAIN, noise
 from voice_coach.app.data import CoachData
 from voice_coach.app.demo import ScriptedUser, run_scripted
@@ -71,6 +78,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--noise", choices=[k for k in noises.KINDS if k != "conversation"],
+                        default="pink")
+    parser.add_argument("--level", type=float, default=60.0, help="noise RMS (int16 units)")
     args = parser.parse_args()
     data = CoachData.load()
     clock = VirtualClock()
@@ -86,7 +96,10 @@ def main() -> int:
                       on_event=on_event)
     mic = ScheduledSource(clock)
     rng = np.random.default_rng(0)
-    floor = AudioClip((noise("pink", 10 * RATE, rng) * 60).astype(np.int16), RATE)
+    if args.noise == "pink" and args.level == 60.0:  # the quiet floor of earlier runs
+        floor = AudioClip((noise("pink", 10 * RATE, rng) * 60).astype(np.int16), RATE)
+    else:
+        floor = AudioClip(noises.noise_only(args.noise, 10.0, args.level, seed=0), RATE)
     strays = [synthesize(text, "en-us", 160) for text in OUT_OF_DOMAIN]
     rows: list[tuple[str, float, float, float, int]] = []
 
@@ -128,7 +141,9 @@ def main() -> int:
     print("|---|---|---|---|---|")
     for name, rss, decode, rtf, count in rows:
         print(f"| {name} | {rss:.0f} MB | {decode:.0f} ms | {rtf:.3f} | {count} |")
-    print(f"\nfalse wake-ups in {args.minutes:.0f} min of idle listening with "
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS: {peak:.0f} MB; false wake-ups in {args.minutes:.0f} min of idle "
+          f"listening with "
           f"{int(total / 20)} stray sentences: {false_wakes}; "
           f"sessions ended by 'stop': {completed}/{args.sessions}")
     return 0
