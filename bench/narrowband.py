@@ -18,7 +18,6 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import yaml
 
 from bench import noises
@@ -29,7 +28,7 @@ from voice_coach.recognition import adaptation
 from voice_coach.recognition.narrowband import CHANNEL, model_digest
 from voice_coach.recognition.sphinx_decoder import PhraseDecoder
 from voice_coach.recognition.sphinx_files import SphinxFiles, extra_pronunciations
-from voice_coach.recognition.sphinx_utterances import NOISE_FLOOR
+from voice_coach.recognition.sphinx_utterances import Utterances
 from voice_coach.speech import synthesize
 
 
@@ -46,14 +45,13 @@ def main() -> int:
     except adaptation.AdaptationError as err:
         raise SystemExit(str(err)) from err
     decoder = PhraseDecoder(files, commands, extra_pronunciations(files.pronunciations), None)
-    rng = np.random.default_rng(0)
+    floor = Utterances().floor  # the noise floor the recognizer adds
     utterances = []
     for voice, wpm in CALIBRATION_VOICES:
         print(f"synthesizing {len(commands)} commands as {voice} ...", file=sys.stderr)
         for text in commands:
-            x = noises.narrowband(synthesize(text, voice, wpm).samples).astype(np.float64)
-            x += rng.normal(0.0, NOISE_FLOOR, len(x))
-            utterances.append((np.clip(x, -32768, 32767).astype(np.int16).tobytes(), text))
+            x = noises.narrowband(synthesize(text, voice, wpm).samples)
+            utterances.append((floor(x.tobytes()), text))
     print(f"estimating the transform from {len(utterances)} utterances ...", file=sys.stderr)
     matrix = adaptation.estimate(utterances, 1.0, hmm, decoder.pronounce, tools)
     record = {

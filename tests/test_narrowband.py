@@ -20,7 +20,7 @@ from voice_coach.recognition.frontend import Denoised
 from voice_coach.recognition.narrowband import CHANNEL, is_narrowband, load_channel
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 from voice_coach.recognition.sphinx_files import SphinxFiles
-from voice_coach.recognition.sphinx_utterances import NOISE_FLOOR
+from voice_coach.recognition.sphinx_utterances import Utterances
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,11 +28,9 @@ HMM = SphinxFiles().model / "en-us"
 SAYINGS = ("cramp help", "go on", "how much longer", "stop", "what do I need")
 
 
-def _as_heard(samples: np.ndarray, seed: int = 0) -> bytes:
+def _as_heard(samples: np.ndarray) -> bytes:
     """`samples` with the recognizer's noise floor, as `is_narrowband` gets them."""
-    x = samples.astype(np.float64) + np.random.default_rng(seed).normal(0, NOISE_FLOOR,
-                                                                        len(samples))
-    return np.clip(x, -32768, 32767).astype(np.int16).tobytes()
+    return Utterances().floor(samples.astype(np.int16).tobytes())
 
 
 @pytest.mark.parametrize("voice", ["en-us", "en-gb-x-rp", "en-us+f3"])
