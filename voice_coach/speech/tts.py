@@ -71,6 +71,20 @@ def _silence_driver(engine: Any) -> None:
         module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
 
 
+_voice_list: list[Any] | None = None
+
+
+def _voices(engine: Any) -> list[Any]:
+    """The engine's voices, listed once and under the lock: espeak-ng's voice listing frees
+    and rebuilds the voice table that selecting a voice reads, so it must never run while
+    another thread renders."""
+    global _voice_list
+    with _ENGINE_LOCK:
+        if _voice_list is None:
+            _voice_list = list(engine.getProperty("voices") or [])
+        return _voice_list
+
+
 def _apply_settings(engine: Any, voice: str, rate: int) -> None:
     """Set voice and rate so that the next render uses them.
 
@@ -84,6 +98,7 @@ def _apply_settings(engine: Any, voice: str, rate: int) -> None:
     if type(driver).__module__ == "pyttsx3.drivers.espeak":
         from pyttsx3.drivers import _espeak
 
+        _espeak.Synchronize()  # nothing of the last render may still be running
         type(driver).setProperty("voice", voice)
         type(driver).setProperty("rate", rate)
         _espeak.Synchronize()
@@ -116,7 +131,7 @@ class Pyttsx3Synthesizer:
                               "per minute)")
 
     def _find_voice(self, wanted: str) -> str:
-        voices = self._engine.getProperty("voices") or []
+        voices = _voices(self._engine)
         key = wanted.lower()
         tests = (
             lambda v: key == str(v.id).lower(),
