@@ -9,9 +9,10 @@ hears (default: the held-out ones). Noise comes from bench/noises.py, generated 
 "conversation" is other voices saying unrelated sentences. Each kind is mixed at each SNR;
 "8 kHz" is the clean speech through a narrowband (headset) channel. Noise-only clips are
 3 s of each kind at a loud level. Prints one Markdown table: commands understood, unrelated
-speech accepted, unrelated speech and noise-only clips taken for "cramp help" (all that
-can wake the coach while it waits), noise-only clips accepted, CPU time per second of
-audio, peak memory.
+commands taken for another command, unrelated speech accepted, unrelated speech and
+noise-only clips sure enough of "cramp help" to wake the coach while it waits (app/wake.py),
+"cramp help" commands that wake it at once (the others must be said twice), noise-only
+clips accepted, CPU time per second of audio, peak memory.
 `--every N` keeps every N-th sentence (quicker, coarser).
 """
 
@@ -28,8 +29,8 @@ from bench import noises
 from bench.evaluate import HELD_OUT_VOICES, labelled_sentences
 from bench.recognition import cpu_seconds
 from voice_coach.app.data import CoachData
-from voice_coach.app.live import WAKE_INTENT
 from voice_coach.app.understand import understand_clip
+from voice_coach.app.wake import WAKE_INTENT, WakeGate, wake_confidence
 from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_list
 from voice_coach.speech import synthesize
@@ -52,6 +53,7 @@ def main() -> int:
     matcher = data.matcher()
     recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
                                  denoise=args.denoise).recognizer
+    wake = WakeGate(wake_confidence(recognizer))
     positive, negative = labelled_sentences(ROOT / "tests" / "sentences" / "en")
     positive, negative = positive[::args.every], negative[::args.every]
     rates = dict(HELD_OUT_VOICES)
@@ -65,9 +67,10 @@ def main() -> int:
     print(f"voices: {', '.join(args.voices)}; {len(positive)} commands and {len(negative)} "
           f"unrelated sentences each; noise suppression "
           f"{'on' if args.denoise else 'off'}\n")
-    print("| condition | commands understood | unrelated speech accepted "
-          "| taken for \"cramp help\" | noise-only accepted | CPU s per audio s |")
-    print("|---|---|---|---|---|---|")
+    print("| condition | commands understood | taken for another command "
+          "| unrelated speech accepted | wakes the coach | \"cramp help\" wakes it at once "
+          "| noise-only accepted | CPU s per audio s |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, kind, snr in conditions:
         def prep(x: np.ndarray, seed: int, kind: str | None = kind,
                  snr: float | None = snr) -> AudioClip:
@@ -78,35 +81,41 @@ def main() -> int:
             return AudioClip(x, noises.RATE)
 
         start, seconds = cpu_seconds(), 0.0
-        ok = accepted = woken = total_pos = total_neg = 0
+        ok = wrong = accepted = woken = total_pos = total_neg = wakes = wake_commands = 0
         for pos, neg in voices.values():
             recognizer.new_speaker()
             for i, (x, want) in enumerate(pos):
                 clip = prep(x, i)
                 seconds += clip.seconds
-                ok += understand_clip(recognizer, matcher, clip).intent == want
+                heard = understand_clip(recognizer, matcher, clip)
+                ok += heard.intent == want
+                wrong += heard.intent is not None and heard.intent != want
+                if want == WAKE_INTENT:
+                    wake_commands += 1
+                    wakes += wake.sure(heard)
             for i, x in enumerate(neg):
                 clip = prep(x, 1000 + i)
                 seconds += clip.seconds
-                intent = understand_clip(recognizer, matcher, clip).intent
-                accepted += intent is not None
-                woken += intent == WAKE_INTENT
+                heard = understand_clip(recognizer, matcher, clip)
+                accepted += heard.intent is not None
+                woken += wake.sure(heard)
             total_pos, total_neg = total_pos + len(pos), total_neg + len(neg)
         chances = total_neg  # to wake the coach: unrelated speech and noise-only clips
         noise_cell = "-"
         if kind is not None and kind != "8k":
             clips = [noises.noise_only(kind, 3.0, 3000.0, seed=2000 + i, talk=talk)
                      for i in range(4)]
-            intents = [understand_clip(recognizer, matcher, AudioClip(c, noises.RATE)).intent
-                       for c in clips]
-            hits = sum(i is not None for i in intents)
-            woken += intents.count(WAKE_INTENT)
+            heards = [understand_clip(recognizer, matcher, AudioClip(c, noises.RATE))
+                      for c in clips]
+            hits = sum(h.intent is not None for h in heards)
+            woken += sum(wake.sure(h) for h in heards)
             chances += len(clips)
             seconds += 3.0 * len(clips)
             noise_cell = f"{hits}/{len(clips)}"
         cpu = cpu_seconds() - start
-        print(f"| {name} | {ok / total_pos:.1%} | {accepted / total_neg:.1%} "
-              f"| {woken}/{chances} | {noise_cell} | {cpu / seconds:.3f} |", flush=True)
+        print(f"| {name} | {ok / total_pos:.1%} | {wrong / total_pos:.1%} "
+              f"| {accepted / total_neg:.1%} | {woken}/{chances} | {wakes}/{wake_commands} "
+              f"| {noise_cell} | {cpu / seconds:.3f} |", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory (RSS): {peak:.0f} MB")
     return 0

@@ -363,3 +363,24 @@ def test_no_count_number_starts_after_the_user_said_pause(coach_data: CoachData,
     counts = s.counts()
     assert [c.number for c in counts] == list(range(1, 9))
     assert all(c.t < speech_end for c in counts)
+
+
+def test_an_unsure_wake_phrase_starts_the_session_only_when_said_again(coach_data, synth):
+    s = session(coach_data, synth)
+    assert 0.5 < s.coach.wake.bar < 1.0, "PocketSphinx asks for more than acceptance"
+    s.coach.wake.bar = 1.01  # no wake phrase is sure enough alone: each must come twice
+    run(s, "@1 cramp help", until=5)
+    assert s.said("user") == [] and s.said("coach") == []
+    assert [(e.kind, e.intent) for e in s.coach.ignored] == [("unsure", "cramp_help")]
+    run(s, "@6 cramp help", until=14)
+    assert [e.intent for e in s.said("user")] == ["cramp_help"]
+    assert s.said("coach"), "the session started"
+
+
+def test_an_unsure_wake_phrase_long_ago_is_forgotten(coach_data, synth):
+    s = session(coach_data, synth)
+    s.coach.wake.bar = 1.01
+    run(s, "@1 cramp help", until=5)
+    run(s, "@15 cramp help", until=20)
+    assert s.said("user") == [] and s.said("coach") == []
+    assert [e.kind for e in s.coach.ignored] == ["unsure", "unsure"]

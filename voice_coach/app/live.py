@@ -28,11 +28,10 @@ from .playback import Playback
 from .runner import SessionRunner
 from .transcript import TranscriptEvent
 from .understand import learn_from
+from .wake import WAKE_INTENT, WakeGate, wake_confidence
 
 log = logging.getLogger(__name__)
 
-WAKE_INTENT = "cramp_help"
-"""While no session runs, only this intent is acted on; everything else is ignored."""
 SPEECH_LEAD_SECONDS = 0.4
 """How long before its first partial result an utterance is taken to have started."""
 TOO_LOUD_EVERY = 30.0
@@ -67,6 +66,8 @@ class LiveCoach:
         self.tones = tones
         """A soft tone before each answer to a command (TONE in playback.py)."""
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
+        self.wake = WakeGate(wake_confidence(recognizer))
+        """Whether a wake phrase heard while idle starts a session (wake.py)."""
         self._utterance_start: float | None = None
         self._levels: deque[tuple[float, int, int]] = deque(maxlen=1000)
         """(end time, clipped samples, samples) of recent chunks, ~20 s."""
@@ -165,8 +166,10 @@ class LiveCoach:
         if self.gate.is_echo(start, end):
             self._ignore(TranscriptEvent.user(t, heard, "echo"))
             return
-        if not self.manager.active and heard.intent != WAKE_INTENT:
-            self._ignore(TranscriptEvent.user(t, heard, "idle"))
+        if not self.manager.active and not self.wake.wakes(heard, t):
+            # An unsure wake phrase: a second one soon after starts the session.
+            kind = "unsure" if heard.intent == WAKE_INTENT else "idle"
+            self._ignore(TranscriptEvent.user(t, heard, kind))
             return
         learn_from(self.recognizer, heard)
         if self.tones and heard.intent is not None:
@@ -188,7 +191,9 @@ class LiveCoach:
     def _ignore(self, event: TranscriptEvent) -> None:
         self.ignored.append(event)
         log.info("ignored (%s): %r", event.kind, event.text)
-        self._note = (f'ignored "{event.text}" ({event.kind})', self.clock.now() + NOTE_SECONDS)
+        note = (f'not sure I heard "{event.text}": say it again' if event.kind == "unsure"
+                else f'ignored "{event.text}" ({event.kind})')
+        self._note = (note, self.clock.now() + NOTE_SECONDS)
         self._show_status()
 
     def _coach_event(self, event: TranscriptEvent) -> None:
