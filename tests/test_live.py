@@ -305,7 +305,9 @@ def test_speech_too_loud_to_understand_gets_a_notice(coach_data: CoachData, synt
     assert len([e for e in s.said("coach") if e.text == too_loud]) == 1
 
 
-def _tone_session(data: CoachData, synth: Pyttsx3Synthesizer, tones: bool) -> Session:
+def _tone_session(data: CoachData, synth: Pyttsx3Synthesizer, tones: bool,
+                  script: str = "@1 cramp help\n@12 how much longer", until: float = 24,
+                  wake_bar: float | None = None) -> Session:
     s = session(data, synth)
     statuses: list[tuple[float, str]] = []
     s.coach = LiveCoach(data, s.coach.recognizer, Playback(synth, s.sink), s.mic.clock,
@@ -313,7 +315,9 @@ def _tone_session(data: CoachData, synth: Pyttsx3Synthesizer, tones: bool) -> Se
                         on_status=lambda text: statuses.append((s.mic.clock.now(), text)),
                         tones=tones)
     s.statuses = statuses  # type: ignore[attr-defined]
-    run(s, "@1 cramp help\n@12 how much longer", until=24)
+    if wake_bar is not None:
+        s.coach.wake.bar = wake_bar
+    run(s, script, until=until)
     return s
 
 
@@ -375,6 +379,18 @@ def test_an_unsure_wake_phrase_starts_the_session_only_when_said_again(coach_dat
     run(s, "@6 cramp help", until=14)
     assert [e.intent for e in s.said("user")] == ["cramp_help"]
     assert s.said("coach"), "the session started"
+
+
+@pytest.mark.parametrize("tones", [True, False])
+def test_with_tones_an_unsure_wake_phrase_gets_a_tone_alone(coach_data, synth, tones: bool):
+    s = _tone_session(coach_data, synth, tones, script="@1 cramp help", until=6,
+                      wake_bar=1.01)
+    assert s.said("user") == [] and s.said("coach") == []
+    tone = TONE.resampled(s.sink.rate).samples
+    assert [np.array_equal(clip.samples, tone) for _, clip in s.sink.pieces] == (
+        [True] if tones else [])
+    statuses = [text for _, text in s.statuses]  # type: ignore[attr-defined]
+    assert any('not sure I heard "cramp help": say it again' in t for t in statuses)
 
 
 def test_an_unsure_wake_phrase_long_ago_is_forgotten(coach_data, synth):

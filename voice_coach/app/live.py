@@ -64,7 +64,8 @@ class LiveCoach:
         self._on_event = on_event
         self._on_status = on_status
         self.tones = tones
-        """A soft tone before each answer to a command (TONE in playback.py)."""
+        """A soft tone before each answer to a command, and alone after a wake phrase not
+        heard surely enough (TONE in playback.py)."""
         self.runner = SessionRunner(self.manager, clock, voice, self._coach_event)
         self.wake = WakeGate(wake_confidence(recognizer))
         """Whether a wake phrase heard while idle starts a session (wake.py)."""
@@ -169,6 +170,8 @@ class LiveCoach:
         if not self.manager.active and not self.wake.wakes(heard, t):
             # An unsure wake phrase: a second one soon after starts the session.
             kind = "unsure" if heard.intent == WAKE_INTENT else "idle"
+            if kind == "unsure" and self.tones:
+                self.runner.voice.tone()  # heard, but not surely: say it again
             self._ignore(TranscriptEvent.user(t, heard, kind))
             return
         learn_from(self.recognizer, heard)

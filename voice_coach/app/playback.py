@@ -81,6 +81,12 @@ class Playback:
         """Play TONE before the next utterance: a command was heard and is acted on."""
         self._cue = self.out is not None
 
+    def tone(self) -> None:
+        """Play TONE on its own, now (the coach is silent): something was heard, not surely
+        enough to act on; say it again."""
+        if self.out is not None:
+            self.out.play(TONE)
+
     def _clip(self, say: Say) -> AudioClip | None:
         if self.synth is None or self.failed:
             return None
