@@ -30,7 +30,7 @@ WARM_UP = ["cramp help", "I can sit down", "what do I need", "prevention tips",
            "how much longer", "when should I see a doctor", "what can I say", "pause",
            "resume", "repeat that", "hold for twenty seconds", "go back", "start the count"]
 """Thirteen commands, none of them "next": three to choose the warp, then ten that the
-coach adapts on (adaptation.ESTIMATE_AT)."""
+coach adapts on (adaptation.ESTIMATE_AT: at five and again at ten)."""
 
 
 def test_mixture_weights_are_unquantised_from_sendump(tmp_path: Path):
