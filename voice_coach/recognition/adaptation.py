@@ -51,9 +51,8 @@ them so far. A treatment session has about ten commands, so the first comes at 5
 of 448 commands with 6.2% false accepts either way (chosen on these); measured only:
 held-out voices 99.1% and 5.8% either way, en-029 (Caribbean) 71.4% -> 78.6%,
 en-gb-scotland 92.0% either way, en-us+f2 with en-gb-x-gbclan 96.4% and 7.7% either
-way. Every utterance is still decoded with and without the
-transform and the better kept (choice.py), so a transform from few commands costs little
-where it fits worse."""
+way. Every utterance is still decoded with and without the transform and the better kept
+(choice.py), so a transform from few commands costs little where it fits worse."""
 _TIMEOUT = 120.0
 
 

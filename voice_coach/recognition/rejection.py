@@ -181,8 +181,13 @@ class RejectionModel:
         return self.score(features) >= self.threshold
 
     def confidence(self, features: Features) -> float:
-        """0..1, 0.5 at the threshold."""
-        return float(1.0 / (1.0 + np.exp(-(self.score(features) - self.threshold))))
+        """0..1, 0.5 at the threshold (`confidence_at` of the score above it)."""
+        return confidence_at(self.score(features) - self.threshold)
+
+
+def confidence_at(margin: float) -> float:
+    """The confidence of a score `margin` above the threshold: 0..1, 0.5 at 0."""
+    return float(1.0 / (1.0 + np.exp(-margin)))
 
 
 def read_calibration(path: Path = CALIBRATION) -> dict[str, Any]:

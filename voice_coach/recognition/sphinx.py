@@ -8,7 +8,6 @@ was learnt of the voice, sphinx_files.py knows the files. This module puts them 
 from __future__ import annotations
 
 import logging
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -39,15 +38,15 @@ lets no more non-commands through than answering only at the endpointer's end (9
 448 clean); commands understood 98.5% of 1060 either way, 96% of them at a pause."""
 WAKE_MARGIN = 1.0
 """How far above the rejection threshold a wake phrase must score to start a session on
-its own (app/wake.py; below it, only when said twice). Chosen on the calibration voices' test
-sentences (four voices, 48 wake commands and 208 other sentences per condition), clean
-and in white, rain, steps and traffic noise at 10 dB; per bar 0 / 0.5 / 1 / 1.5 / 2:
+its own (app/wake.py; below it, only when said twice). Chosen on the calibration voices'
+test sentences (four voices, 48 wake commands and 208 other sentences per condition),
+clean and in white, rain, steps and traffic noise at 10 dB; per bar 0 / 0.5 / 1 / 1.5 / 2:
 other sentences taken for a wake phrase clean 3 / 1 / 1 / 0 / 0 of 208, in noise 8 / 7 /
 4 / 2 / 0 of 832; wake commands that wake at once clean 45 / 44 / 42 / 42 / 40 of 48, in
 noise 162 / 154 / 142 / 120 / 108 of 192 (measured above the bar, which is 0.25 higher
-when an utterance's decodes disagree, see choice.py). 1 halves the false wakes in noise and keeps
-them near 0.5% with room for voices never heard; three in four "cramp help"s in noise
-still wake at once. (docs/recognition-experiments.md)"""
+when an utterance's decodes disagree, see choice.py). 1 halves the false wakes in noise
+and keeps them near 0.5% with room for voices never heard; three in four "cramp help"s
+in noise still wake at once. (docs/recognition-experiments.md)"""
 _HANGOVER_FRAMES = 3
 """Frames of noise floor added, at a pause, before the tail: the endpointer's utterances
 run about six frames past the last loud one (its voice detector holding on), a pause is
@@ -190,7 +189,7 @@ class PocketSphinxRecognizer:
         """The confidence a wake phrase needs to start a session at once (WAKE_MARGIN)."""
         if self.rejection is None:
             return 0.0
-        return float(1.0 / (1.0 + math.exp(-WAKE_MARGIN)))
+        return rejection.confidence_at(WAKE_MARGIN)
 
     @property
     def adapted(self) -> bool:
