@@ -37,7 +37,7 @@ from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio import write_audio
 from voice_coach.audio.devices import Microphone, Speaker
 from voice_coach.dialogue import MonotonicClock
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +96,7 @@ class Bench:
 
         os.environ.update({k: self.pulse.env[k] for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")})
         data = CoachData.load()
-        recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
+        recognizer = make_recognizer("pocketsphinx", phrase_meanings(data.intents),
                                      background=True).recognizer  # as the live coach
         self.speaker = TimedSpeaker()
         self.voice = Playback(Pyttsx3Synthesizer(), None)

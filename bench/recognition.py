@@ -24,7 +24,7 @@ from bench.evaluate import CONDITIONS, HELD_OUT_VOICES, VOICES, Conditions, labe
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +45,7 @@ def main() -> int:
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model)
+    choice = make_recognizer(args.engine, phrase_meanings(data.intents), args.model)
     recognizer = choice.recognizer
     positive, negative = labelled_sentences(ROOT / "tests" / "sentences" / "en")
     rates = dict(VOICES)

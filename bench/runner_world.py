@@ -32,7 +32,7 @@ from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.app.wake import WAKE_INTENT, WakeGate, wake_confidence
 from voice_coach.audio.clip import AudioClip
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def main() -> int:
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
-    recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents),
+    recognizer = make_recognizer("pocketsphinx", phrase_meanings(data.intents),
                                  denoise=args.denoise).recognizer
     wake = WakeGate(wake_confidence(recognizer))
     positive, negative = labelled_sentences(ROOT / "tests" / "sentences" / "en")

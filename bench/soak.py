@@ -34,7 +34,7 @@ from voice_coach.app.script import parse_script
 from voice_coach.audio.clip import RATE, AudioClip
 from voice_coach.audio.sources import ScheduledSource
 from voice_coach.dialogue import VirtualClock
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +84,7 @@ def main() -> int:
     args = parser.parse_args()
     data = CoachData.load()
     clock = VirtualClock()
-    recognizer = Timed(make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer)
+    recognizer = Timed(make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer)
     recognizer.clock = clock
     wakes: list[float] = []
 

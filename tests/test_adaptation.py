@@ -16,7 +16,7 @@ import pytest
 
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
-from voice_coach.recognition import adaptation, jsgf, phrase_list, recognize_clip
+from voice_coach.recognition import adaptation, jsgf, phrase_list, phrase_meanings, recognize_clip
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 from voice_coach.recognition.sphinx_adapted import Transforms
@@ -154,7 +154,7 @@ def deep_matrix(tools, tmp_path_factory: pytest.TempPathFactory) -> bytes:
 @pytest.mark.slow
 def test_the_worker_process_decodes_with_the_transform_as_this_one_does(
         coach_data: CoachData, deep_matrix: bytes):
-    base = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)._decoder
+    base = PocketSphinxRecognizer(phrase_meanings(coach_data.intents), adapt=False)._decoder
     here = Transforms(base, elsewhere=False).load(deep_matrix)
     transforms = Transforms(base, elsewhere=True)
     try:
@@ -165,9 +165,13 @@ def test_the_worker_process_decodes_with_the_transform_as_this_one_does(
             speech = synthesize(text, *DEEP).samples.tobytes()
             audio = speech + bytes(9600)
             means = base.means(audio, False, 0.94)
-            heard = here.hear(speech, audio, means, 0.94)()
+            heard = here.hear(speech, audio, means, 0.94, False)()
             assert heard is not None
-            assert elsewhere.hear(speech, audio, means, 0.94)() == heard
+            assert elsewhere.hear(speech, audio, means, 0.94, False)() == heard
+            # The lead over other meanings' phrases is measured there as here.
+            led = here.hear(speech, audio, means, 0.94, True)()
+            assert led is not None and led.lead != heard.lead
+            assert elsewhere.hear(speech, audio, means, 0.94, True)() == led
             fit = [heard.text, "cramp help"]
             assert (elsewhere.fit(fit, audio, means[1], 0.94)()
                     == here.fit(fit, audio, means[1], 0.94)())

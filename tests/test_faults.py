@@ -29,7 +29,7 @@ from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.dialogue import ContentFileError, VirtualClock, load_content
 from voice_coach.dialogue.manager import DialogueManager
 from voice_coach.intents import Heard
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import SpeechError, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,7 +161,7 @@ def test_ctrl_c_in_the_live_loop_releases_the_devices(coach_data: CoachData):
         def close(self):
             closed_outputs.append(True)
 
-    recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    recognizer = make_recognizer("pocketsphinx", phrase_meanings(coach_data.intents)).recognizer
     voice = Playback()
     coach = LiveCoach(coach_data, recognizer, voice, VirtualClock())
     with pytest.raises(KeyboardInterrupt):
@@ -201,7 +201,7 @@ class _Gone:
 
 def test_ctrl_c_while_waiting_for_a_lost_device_quits(coach_data: CoachData):
     source = _Gone()
-    recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    recognizer = make_recognizer("pocketsphinx", phrase_meanings(coach_data.intents)).recognizer
     voice = Playback()
     coach = LiveCoach(coach_data, recognizer, voice, VirtualClock())
     stop = StopRequest()
@@ -223,7 +223,7 @@ def test_ctrl_c_while_waiting_for_a_lost_device_quits(coach_data: CoachData):
 
 @pytest.fixture(scope="module")
 def sphinx(coach_data: CoachData):
-    return make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    return make_recognizer("pocketsphinx", phrase_meanings(coach_data.intents)).recognizer
 
 
 def _stop() -> AudioClip:

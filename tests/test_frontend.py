@@ -20,7 +20,7 @@ from voice_coach.audio import AudioClip, write_audio
 from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.recognition.frontend import QUIET_HOLD_SECONDS, Denoised
 from voice_coach.recognition.sphinx_utterances import MAX_UTTERANCE_SECONDS, Utterances
 from voice_coach.speech import synthesize
@@ -85,7 +85,7 @@ def test_noise_with_quiet_gaps_keeps_suppression_on_until_it_is_quiet_for_a_whil
 
 @pytest.fixture(scope="module")
 def sphinx(coach_data: CoachData):
-    return make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    return make_recognizer("pocketsphinx", phrase_meanings(coach_data.intents)).recognizer
 
 
 @pytest.mark.parametrize("subtype,suffix", [

@@ -25,7 +25,7 @@ from voice_coach.audio.sinks import TimelineSink
 from voice_coach.audio.sources import ScheduledSource, SourceLost
 from voice_coach.cli import main
 from voice_coach.dialogue import VirtualClock
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
 user_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, "en-us", 160))
@@ -75,7 +75,7 @@ def session(data: CoachData, synth: Pyttsx3Synthesizer, leak: float = 0.0,
     clock = VirtualClock()
     sink = TimelineSink(clock)
     events: list[TranscriptEvent] = []
-    recognizer = make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+    recognizer = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
     coach = LiveCoach(data, recognizer, Playback(synth, sink), clock,
                       gate=EchoGate(sink.power), on_event=events.append)
     mic = (_BusyLoopMic(clock, lag, leak=sink, leak_gain=leak) if lag

@@ -15,7 +15,7 @@ from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.app.wake import WakeGate, wake_confidence
 from voice_coach.audio import AudioClip
-from voice_coach.recognition import make_recognizer, phrase_list
+from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import synthesize
 
 SENTENCES = Path(__file__).parent / "sentences" / "en"
@@ -27,7 +27,7 @@ with both held-out voices 76% to 90%, docs/recognition.md)."""
 
 @pytest.fixture(scope="module")
 def world(coach_data: CoachData):
-    recognizer = make_recognizer("pocketsphinx", phrase_list(coach_data.intents)).recognizer
+    recognizer = make_recognizer("pocketsphinx", phrase_meanings(coach_data.intents)).recognizer
     voice, rate = HELD_OUT_VOICES[0]
     positive, _ = labelled_sentences(SENTENCES)
     clips = [(synthesize(text, voice, rate).samples, want) for text, want in positive[::6]]

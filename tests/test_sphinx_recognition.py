@@ -19,6 +19,7 @@ from voice_coach.recognition import (
     jsgf,
     make_recognizer,
     phrase_list,
+    phrase_meanings,
     recognize_clip,
 )
 from voice_coach.recognition.rejection import read_calibration
@@ -43,7 +44,7 @@ def data() -> CoachData:
 
 @pytest.fixture(scope="module")
 def loaded_sphinx(data: CoachData):
-    return make_recognizer("pocketsphinx", phrase_list(data.intents)).recognizer
+    return make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
 
 
 @pytest.fixture
@@ -256,7 +257,7 @@ def test_adapting_to_a_deep_voice_fixes_what_the_model_mishears(sphinx, data: Co
     the step" unwarped; after three ordinary commands the recognizer has chosen a warp
     for a longer vocal tract, and hears it right."""
     # The engine itself (no front end): this is about its warp.
-    unadapted = make_recognizer("pocketsphinx", phrase_list(data.intents),
+    unadapted = make_recognizer("pocketsphinx", phrase_meanings(data.intents),
                                 denoise=False).recognizer
     unadapted.speaker = SpeakerWarp(warps=(1.0,))
     deep = synthesize("next step", "en-us+m3", 170)

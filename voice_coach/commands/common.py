@@ -8,7 +8,7 @@ import threading
 
 from ..app.data import CoachData
 from ..app.playback import texts_to_prerender
-from ..recognition import Recognizer, make_recognizer, phrase_list
+from ..recognition import Recognizer, make_recognizer, phrase_meanings
 from ..speech import Pyttsx3Synthesizer
 
 
@@ -35,7 +35,7 @@ def load(args: argparse.Namespace) -> CoachData:
 def recognizer(args: argparse.Namespace, data: CoachData, background: bool = False,
                ) -> Recognizer:
     """The engine the options choose, for the intents' phrases; says which on stderr."""
-    choice = make_recognizer(args.engine, phrase_list(data.intents), args.model,
+    choice = make_recognizer(args.engine, phrase_meanings(data.intents), args.model,
                              background=background, denoise=args.denoise)
     notice(choice.notice)
     return choice.recognizer

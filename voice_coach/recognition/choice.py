@@ -26,11 +26,14 @@ Likelihood = Callable[[Collection[str]], dict[str, float]]
 
 
 class Decode(NamedTuple):
-    """One decode of an utterance: the phrase, its rejection measures, its own cepstral mean."""
+    """One decode of an utterance: the phrase, its rejection measures, its own cepstral
+    mean, and how far it leads the best phrase that means something else (per frame, as
+    `rejection.margin`; NO_RIVAL when nothing else fits or no meanings are known)."""
 
     text: str
     features: Features
     own_cmn: tuple[float, ...]
+    lead: float = 100.0
 
 
 def choose(decodes: list[Decode | None], model: RejectionModel | None,

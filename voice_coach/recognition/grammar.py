@@ -10,7 +10,18 @@ UNKNOWN = "[unk]"
 
 def phrase_list(intent_set: IntentSet) -> list[str]:
     """Every spoken phrase the intents allow, sorted and without duplicates."""
-    return sorted({p for texts in expand_phrases(intent_set).values() for p in texts})
+    return list(phrase_meanings(intent_set))
+
+
+def phrase_meanings(intent_set: IntentSet) -> dict[str, str]:
+    """Every spoken phrase the intents allow, sorted, with the intent it means (the first
+    one, if templates of two intents allow it). An engine given this instead of a plain
+    list can also tell how far a phrase led phrases of other meanings."""
+    meanings: dict[str, str] = {}
+    for intent, texts in expand_phrases(intent_set).items():
+        for phrase in texts:
+            meanings.setdefault(phrase, intent)
+    return dict(sorted(meanings.items()))
 
 
 def split_known(phrases: list[str], known: set[str] | frozenset[str],

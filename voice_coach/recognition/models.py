@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,12 +65,14 @@ class EngineChoice:
     """Said once at start-up: which engine, and how to get the better one."""
 
 
-def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
+def make_recognizer(engine: str, phrases: Collection[str], model: str | None = None,
                     background: bool = False, denoise: bool = True) -> EngineChoice:
     """Build the recognizer for `--engine` (auto = Vosk when a model is found, else the
     built-in PocketSphinx), with RNNoise in front unless `denoise` is False (see
-    frontend.py). `background`: PocketSphinx adapts to the speaker in a thread of its own
-    (the live coach must not wait for it; elsewhere results are reproducible without)."""
+    frontend.py). `phrases` as `phrase_meanings` gives them (each with its intent) also
+    lets PocketSphinx turn down a phrase that one of another meaning fits nearly as well.
+    `background`: PocketSphinx adapts to the speaker in a thread of its own (the live coach
+    must not wait for it; elsewhere results are reproducible without)."""
     choice = _make_engine(engine, phrases, model, background)
     if not denoise:
         return EngineChoice(choice.recognizer, choice.notice + " Noise suppression is off.")
@@ -78,7 +81,7 @@ def make_recognizer(engine: str, phrases: list[str], model: str | None = None,
     return EngineChoice(Denoised(choice.recognizer), choice.notice)
 
 
-def _make_engine(engine: str, phrases: list[str], model: str | None, background: bool,
+def _make_engine(engine: str, phrases: Collection[str], model: str | None, background: bool,
                  ) -> EngineChoice:
     from .sphinx import PocketSphinxRecognizer
     from .vosk_engine import VoskRecognizer
@@ -92,7 +95,7 @@ def _make_engine(engine: str, phrases: list[str], model: str | None, background:
     notice = ""
     if engine in ("vosk", "auto") and path is not None:
         try:
-            vosk = VoskRecognizer(path, phrases)
+            vosk = VoskRecognizer(path, list(phrases))
         except ModelError as err:
             if engine == "vosk":
                 raise

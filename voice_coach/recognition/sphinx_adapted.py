@@ -42,9 +42,10 @@ class Adapted(Protocol):
     failed: str | None
     """Why it cannot decode any more, or None."""
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
              ) -> Pending[Decode | None]:
-        """The grammar's phrase (see sphinx_decoder.hear)."""
+        """The grammar's phrase (see sphinx_decoder.hear), with its lead over phrases of
+        other meanings if `leads`."""
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
             warp: float) -> Pending[dict[str, float]]:
@@ -59,10 +60,10 @@ class Here:
     def __init__(self, decoder: Any, base: PhraseDecoder) -> None:
         self._decoder, self._base = decoder, base
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
              ) -> Pending[Decode | None]:
         heard = hear(self._decoder, self._base.phrases, self._base.phones_of, speech, audio,
-                     means, warp)
+                     means, warp, self._base.rivals if leads else None)
         return lambda: heard
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
@@ -78,9 +79,10 @@ class Elsewhere:
         self._worker = worker
         self.failed: str | None = None
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
              ) -> Pending[Decode | None]:
-        return self._collect(self._worker.call("hear", speech, audio, means, warp), None)
+        return self._collect(self._worker.call("hear", speech, audio, means, warp, leads),
+                             None)
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
             warp: float) -> Pending[dict[str, float]]:
@@ -120,7 +122,8 @@ class Transforms:
         try:
             if self._worker is None or not self._worker.alive:
                 self._worker = Worker((base.files, base.grammar, base.extra, base.phrases,
-                                       base.phones_of, base.grammar_dictionary()))
+                                       base.phones_of, base.grammar_dictionary(),
+                                       base.meanings))
             self._worker.call("load", matrix).result()
         except WorkerError as err:
             raise ModelError(f"decoding with the speaker's transform: {err}") from err

@@ -20,6 +20,8 @@ from .sphinx_files import SphinxFiles, dictionary_lines, load_decoder
 CMN_PRIOR_WEIGHT = 0.5
 """How far a clean utterance's cepstral mean is moved towards the calibrated prior."""
 _NBEST = 10
+NO_RIVAL = 100.0
+"""The lead of a phrase that nothing of another meaning fits (`rejection.margin`'s cap)."""
 _NO_PATH = -1e12
 """The path score of a phrase the search found no path for (below any real one)."""
 _PIECE_BYTES = 3200
@@ -62,11 +64,46 @@ def decode(decoder: Any, search: str, audio: bytes, cmn: tuple[float, ...],
     return hyp, path
 
 
+class Rivals:
+    """For each meaning (intent) of the grammar's phrases, a search of the phrases that
+    mean something else, to measure how far a decoded phrase leads them.
+
+    A grammar decoder answers with its best phrase however close another came; in noise
+    and through an 8 kHz headset the runner-up is often another command ("hold on" and
+    "move on", "quit" and "wait"), and acting on it does the wrong thing. Each decoder
+    gets a meaning's search the first time one of its phrases is decoded (~0.1 s)."""
+
+    def __init__(self, meanings: Mapping[str, str]) -> None:
+        self.meaning_of = dict(meanings)
+        kinds = sorted(set(self.meaning_of.values()))
+        self._search = {meaning: f"rivals{i}" for i, meaning in enumerate(kinds)}
+
+    def lead(self, decoder: Any, phrase: str, score: float, frames: int, audio: bytes,
+             cmn: tuple[float, ...]) -> float:
+        """How far `phrase`, decoded from `audio` with path score `score` over `frames`,
+        leads the best phrase of another meaning (`rejection.margin`'s units)."""
+        meaning = self.meaning_of.get(phrase)
+        if meaning is None:
+            return NO_RIVAL
+        search = self._search[meaning]
+        try:
+            decoder.activate_search(search)
+        except KeyError:  # this decoder's first phrase of this meaning
+            others = [p for p, m in self.meaning_of.items() if m != meaning]
+            if not others:
+                return NO_RIVAL
+            decoder.add_jsgf_string(search, jsgf(others, search))
+        rival, _ = decode(decoder, search, audio, cmn)
+        return rejection.margin(score, rival.score if rival is not None else 0.0, frames)
+
+
 def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str]],
-         speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
+         speech: bytes, audio: bytes, means: Means, warp: float,
+         rivals: Rivals | None = None) -> Decode | None:
     """The phrase of `phrases` that `decoder`'s grammar finds in `audio` (`speech` with a
     tail of silence) at `warp`, normalised with `means`, with its rejection features
-    (`phones_of` has each word's phones); None if no whole phrase fits."""
+    (`phones_of` has each word's phones) and, given `rivals`, its lead over phrases of
+    other meanings; None if no whole phrase fits."""
     own, cmn = means
     decoder = _at_warp(decoder, warp)
     hyp, words = decode(decoder, "grammar", audio, cmn)
@@ -84,13 +121,15 @@ def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str
     loop, phone_path = decode(decoder, "phones", audio, cmn)
     expected = [phone for word in hyp.hypstr.split() for phone in phones_of[word]]
     unexplained, unsupported = rejection.coverage(speech, words)
+    lead = (NO_RIVAL if rivals is None
+            else rivals.lead(decoder, hyp.hypstr, hyp.score, frames, audio, cmn))
     return Decode(hyp.hypstr, Features(
         margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
         distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
         phones=len(expected),
         unexplained=unexplained,
         word_margin=rejection.word_margin(words, phone_path),
-        unsupported=unsupported), own)
+        unsupported=unsupported), own, lead)
 
 
 def phrase_scores(decoder: Any, phrases: Iterable[str], audio: bytes,
@@ -122,9 +161,13 @@ class PhraseDecoder:
     decoder with a speaker's transform is made from it by sphinx_adapted.py."""
 
     def __init__(self, files: SphinxFiles, phrases: list[str], extra: dict[str, str],
-                 cmn_prior: tuple[float, ...] | None) -> None:
+                 cmn_prior: tuple[float, ...] | None,
+                 meanings: Mapping[str, str] | None = None) -> None:
         self.files = files
         self.phrases = frozenset(phrases)
+        self.meanings = {p: m for p, m in (meanings or {}).items() if p in self.phrases}
+        """What each phrase means (its intent), if known: then `hear` measures leads."""
+        self.rivals = Rivals(self.meanings) if self.meanings else None
         self.cmn_prior = cmn_prior
         self.grammar = jsgf(phrases)
         self.extra = extra
@@ -167,6 +210,9 @@ class PhraseDecoder:
         decoder.config["cmn"] = "live"
         return mean
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
-        """The grammar's phrase by the base model (see `hear` above)."""
-        return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp)
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
+             leads: bool = False) -> Decode | None:
+        """The grammar's phrase by the base model (see `hear` above), with its lead over
+        phrases of other meanings if `leads` (and the meanings are known)."""
+        return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp,
+                    self.rivals if leads else None)

@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future
 from typing import Any, BinaryIO
 
-from .sphinx_decoder import hear, load_with_transform, phrase_scores
+from .sphinx_decoder import Rivals, hear, load_with_transform, phrase_scores
 
 
 class WorkerError(RuntimeError):
@@ -117,18 +117,22 @@ class _Decoder:
     def __init__(self) -> None:
         self._setup: tuple[Any, ...] = ()
         self._decoder: Any = None
+        self._rivals: Rivals | None = None
 
     def start(self, *setup: Any) -> None:
         self._setup = setup
+        meanings = setup[6]
+        self._rivals = Rivals(meanings) if meanings else None
 
     def load(self, matrix: bytes) -> None:
-        files, grammar, extra, _, _, dictionary = self._setup
+        files, grammar, extra, _, _, dictionary, _ = self._setup
         self._decoder = None  # the old one's memory first
         self._decoder = load_with_transform(files, grammar, extra, matrix, dictionary)
 
-    def hear(self, *args: Any) -> Any:
-        _, _, _, phrases, phones_of, _ = self._setup
-        return hear(self._decoder, phrases, phones_of, *args)
+    def hear(self, speech: bytes, audio: bytes, means: Any, warp: float, leads: bool) -> Any:
+        _, _, _, phrases, phones_of, _, _ = self._setup
+        return hear(self._decoder, phrases, phones_of, speech, audio, means, warp,
+                    self._rivals if leads else None)
 
     def fit(self, *args: Any) -> Any:
         return phrase_scores(self._decoder, *args)
