@@ -58,3 +58,21 @@ def test_in_noise_a_phrase_without_a_clear_lead_is_turned_down(
 def test_a_plain_phrase_list_measures_no_leads(coach_data: CoachData):
     plain = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)
     assert plain._decoder.rivals is None
+
+
+def test_a_decoder_holds_one_rival_search_at_a_time(recognizer: PocketSphinxRecognizer):
+    """Each intent's rival search takes ~20 MB: a decoder keeps only the last one, and a
+    phrase of another meaning gets its own (the lead is the same as when first built)."""
+    decoder = recognizer._decoder
+    said = {}
+    for text in (SAID, "when should i see a doctor", SAID):
+        speech = synthesize(text, "en-us", 160).samples.tobytes()
+        audio = speech + bytes(6400)
+        heard = decoder.hear(speech, audio, decoder.means(audio, False, 1.0), 1.0, leads=True)
+        assert heard is not None and heard.text == text
+        said.setdefault(text, []).append(heard.lead)
+    rivals = decoder.rivals
+    assert rivals is not None
+    assert set(rivals._holding.values()) == {"prevention_tips"}
+    first, again = said[SAID]
+    assert again == pytest.approx(first)

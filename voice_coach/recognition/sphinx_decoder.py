@@ -22,6 +22,8 @@ CMN_PRIOR_WEIGHT = 0.5
 _NBEST = 10
 NO_RIVAL = 100.0
 """The lead of a phrase that nothing of another meaning fits (`rejection.margin`'s cap)."""
+_RIVALS = "rivals"
+"""The search of the phrases of other meanings (see `Rivals`)."""
 _NO_PATH = -1e12
 """The path score of a phrase the search found no path for (below any real one)."""
 _PIECE_BYTES = 3200
@@ -70,31 +72,44 @@ class Rivals:
 
     A grammar decoder answers with its best phrase however close another came; in noise
     and through an 8 kHz headset the runner-up is often another command ("hold on" and
-    "move on", "quit" and "wait"), and acting on it does the wrong thing. Each decoder
-    gets a meaning's search the first time one of its phrases is decoded (~0.1 s)."""
+    "move on", "quit" and "wait"), and acting on it does the wrong thing.
+
+    A decoder holds one such search at a time (each takes ~20 MB: one per intent took
+    the bench from 213 to 490 MB), built again (~60 ms) when a phrase of another meaning
+    is decoded."""
 
     def __init__(self, meanings: Mapping[str, str]) -> None:
         self.meaning_of = dict(meanings)
-        kinds = sorted(set(self.meaning_of.values()))
-        self._search = {meaning: f"rivals{i}" for i, meaning in enumerate(kinds)}
+        self._grammars: dict[str, str] = {}
+        self._holding: dict[int, str] = {}
+        """Which meaning's search each decoder (by id) holds."""
 
     def lead(self, decoder: Any, phrase: str, score: float, frames: int, audio: bytes,
              cmn: tuple[float, ...]) -> float:
         """How far `phrase`, decoded from `audio` with path score `score` over `frames`,
         leads the best phrase of another meaning (`rejection.margin`'s units)."""
         meaning = self.meaning_of.get(phrase)
-        if meaning is None:
+        if meaning is None or all(m == meaning for m in self.meaning_of.values()):
             return NO_RIVAL
-        search = self._search[meaning]
         try:
-            decoder.activate_search(search)
-        except KeyError:  # this decoder's first phrase of this meaning
-            others = [p for p, m in self.meaning_of.items() if m != meaning]
-            if not others:
-                return NO_RIVAL
-            decoder.add_jsgf_string(search, jsgf(others, search))
-        rival, _ = decode(decoder, search, audio, cmn)
+            rival = self._best(decoder, meaning, audio, cmn)
+        except KeyError:  # a new decoder with an old one's id: it holds no search yet
+            self._holding.pop(id(decoder), None)
+            rival = self._best(decoder, meaning, audio, cmn)
         return rejection.margin(score, rival.score if rival is not None else 0.0, frames)
+
+    def _best(self, decoder: Any, meaning: str, audio: bytes, cmn: tuple[float, ...]) -> Any:
+        """The best hypothesis among the phrases of meanings other than `meaning`."""
+        if self._holding.get(id(decoder)) != meaning:
+            decoder.add_jsgf_string(_RIVALS, self._grammar(meaning))
+            self._holding[id(decoder)] = meaning
+        return decode(decoder, _RIVALS, audio, cmn)[0]
+
+    def _grammar(self, meaning: str) -> str:
+        if meaning not in self._grammars:
+            others = [p for p, m in self.meaning_of.items() if m != meaning]
+            self._grammars[meaning] = jsgf(others, _RIVALS)
+        return self._grammars[meaning]
 
 
 def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str]],
