@@ -277,7 +277,7 @@ class PocketSphinxRecognizer:
         adaptation.py); the cepstral mean does not depend on it."""
         self._voice.take_transform()
         adapted = self._voice.adapted or (self._channel_decoder() if narrow else None)
-        leads = self.noisy_input  # LEAD_MIN
+        leads = self.noisy_input  # the lead over other meanings is asked for in noise only
         if adapted is None:
             return [self._decoder.hear(speech, audio, means, warp, leads)], None
         theirs = adapted.hear(speech, audio, means, warp, leads)

@@ -80,6 +80,8 @@ class Rivals:
 
     def __init__(self, meanings: Mapping[str, str]) -> None:
         self.meaning_of = dict(meanings)
+        self._alone = len(set(self.meaning_of.values())) < 2
+        """Whether there is only one meaning, so nothing to lead."""
         self._grammars: dict[str, str] = {}
         self._holding: dict[int, str] = {}
         """Which meaning's search each decoder (by id) holds."""
@@ -89,7 +91,7 @@ class Rivals:
         """How far `phrase`, decoded from `audio` with path score `score` over `frames`,
         leads the best phrase of another meaning (`rejection.margin`'s units)."""
         meaning = self.meaning_of.get(phrase)
-        if meaning is None or all(m == meaning for m in self.meaning_of.values()):
+        if meaning is None or self._alone:
             return NO_RIVAL
         try:
             rival = self._best(decoder, meaning, audio, cmn)

@@ -121,7 +121,7 @@ class _Decoder:
 
     def start(self, *setup: Any) -> None:
         self._setup = setup
-        meanings = setup[6]
+        *_, meanings = setup
         self._rivals = Rivals(meanings) if meanings else None
 
     def load(self, matrix: bytes) -> None:
