@@ -20,6 +20,7 @@ from voice_coach.recognition import adaptation, jsgf, phrase_list, phrase_meanin
 from voice_coach.recognition.adaptation import AdaptationError, SpeakerAdaptation
 from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 from voice_coach.recognition.sphinx_adapted import Transforms
+from voice_coach.recognition.sphinx_decoder import NO_RIVAL
 from voice_coach.recognition.sphinx_files import NO_WARP, SphinxFiles, load_decoder
 from voice_coach.speech import synthesize
 
@@ -165,13 +166,13 @@ def test_the_worker_process_decodes_with_the_transform_as_this_one_does(
             speech = synthesize(text, *DEEP).samples.tobytes()
             audio = speech + bytes(9600)
             means = base.means(audio, False, 0.94)
-            heard = here.hear(speech, audio, means, 0.94, False)()
+            heard = here.hear(speech, audio, means, 0.94)()
             assert heard is not None
-            assert elsewhere.hear(speech, audio, means, 0.94, False)() == heard
+            assert elsewhere.hear(speech, audio, means, 0.94)() == heard
             # The lead over other meanings' phrases is measured there as here.
-            led = here.hear(speech, audio, means, 0.94, True)()
-            assert led is not None and led.lead != heard.lead
-            assert elsewhere.hear(speech, audio, means, 0.94, True)() == led
+            lead = here.lead(heard, audio, means[1], 0.94)()
+            assert lead != NO_RIVAL
+            assert elsewhere.lead(heard, audio, means[1], 0.94)() == lead
             fit = [heard.text, "cramp help"]
             assert (elsewhere.fit(fit, audio, means[1], 0.94)()
                     == here.fit(fit, audio, means[1], 0.94)())

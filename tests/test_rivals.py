@@ -33,11 +33,9 @@ def test_a_clear_phrase_leads_other_meanings_by_far(recognizer: PocketSphinxReco
     audio = speech + bytes(6400)
     decoder = recognizer._decoder
     means = decoder.means(audio, False, 1.0)
-    led = decoder.hear(speech, audio, means, 1.0, leads=True)
-    assert led is not None and led.text == SAID
-    assert sphinx_module.LEAD_MIN < led.lead < NO_RIVAL
-    unmeasured = decoder.hear(speech, audio, means, 1.0, leads=False)
-    assert unmeasured is not None and unmeasured.lead == NO_RIVAL
+    heard = decoder.hear(speech, audio, means, 1.0)
+    assert heard is not None and heard.text == SAID
+    assert sphinx_module.LEAD_MIN < decoder.lead(heard, audio, means[1], 1.0) < NO_RIVAL
 
 
 def test_in_noise_a_phrase_without_a_clear_lead_is_turned_down(
@@ -56,8 +54,13 @@ def test_in_noise_a_phrase_without_a_clear_lead_is_turned_down(
 
 
 def test_a_plain_phrase_list_measures_no_leads(coach_data: CoachData):
-    plain = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)
-    assert plain._decoder.rivals is None
+    plain = PocketSphinxRecognizer(phrase_list(coach_data.intents), adapt=False)._decoder
+    assert plain.rivals is None
+    speech = synthesize(SAID, "en-us", 160).samples.tobytes()
+    audio = speech + bytes(6400)
+    means = plain.means(audio, False, 1.0)
+    heard = plain.hear(speech, audio, means, 1.0)
+    assert heard is not None and plain.lead(heard, audio, means[1], 1.0) == NO_RIVAL
 
 
 def test_a_decoder_holds_one_rival_search_at_a_time(recognizer: PocketSphinxRecognizer):
@@ -68,9 +71,10 @@ def test_a_decoder_holds_one_rival_search_at_a_time(recognizer: PocketSphinxReco
     for text in (SAID, "when should i see a doctor", SAID):
         speech = synthesize(text, "en-us", 160).samples.tobytes()
         audio = speech + bytes(6400)
-        heard = decoder.hear(speech, audio, decoder.means(audio, False, 1.0), 1.0, leads=True)
+        means = decoder.means(audio, False, 1.0)
+        heard = decoder.hear(speech, audio, means, 1.0)
         assert heard is not None and heard.text == text
-        said.setdefault(text, []).append(heard.lead)
+        said.setdefault(text, []).append(decoder.lead(heard, audio, means[1], 1.0))
     rivals = decoder.rivals
     assert rivals is not None
     assert set(rivals._holding.values()) == {"prevention_tips"}

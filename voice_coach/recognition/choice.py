@@ -27,13 +27,14 @@ Likelihood = Callable[[Collection[str]], dict[str, float]]
 
 class Decode(NamedTuple):
     """One decode of an utterance: the phrase, its rejection measures, its own cepstral
-    mean, and how far it leads the best phrase that means something else (per frame, as
-    `rejection.margin`; NO_RIVAL when nothing else fits or no meanings are known)."""
+    mean, and its path score over `frames` (as PocketSphinx gives it: for measuring its
+    lead over other phrases afterwards, sphinx_decoder.Rivals)."""
 
     text: str
     features: Features
     own_cmn: tuple[float, ...]
-    lead: float = 100.0
+    score: float = 0.0
+    frames: int = 0
 
 
 def choose(decodes: list[Decode | None], model: RejectionModel | None,

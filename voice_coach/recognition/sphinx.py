@@ -22,7 +22,7 @@ from .narrowband import is_narrowband, load_channel
 from .rejection import Features, RejectionModel
 from .speaker import SpeakerWarp
 from .sphinx_adapted import Adapted, Transforms, likelihood
-from .sphinx_decoder import Means, PhraseDecoder
+from .sphinx_decoder import NO_RIVAL, Means, PhraseDecoder
 from .sphinx_files import SphinxFiles, extra_pronunciations, load_cmn_prior, sphinx_vocabulary
 from .sphinx_speaker import SpeakerState
 from .sphinx_utterances import PAUSED, Pause, Utterances
@@ -86,6 +86,8 @@ class _AtPause(NamedTuple):
     audio: bytes
     clean: bool
     warp: float
+    lead: float
+    """Over phrases of other meanings, if it was sure enough to be answered (else NO_RIVAL)."""
 
 
 class PocketSphinxRecognizer:
@@ -263,13 +265,17 @@ class PocketSphinxRecognizer:
         warp = self._voice.warp.chosen
         # Chosen as at the end: the plain model alone heard a deep voice's "next" as
         # "repeat" after adapting (tests/test_adaptation.py).
-        heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warp), warp,
-                                narrow)
+        means = self._decoder.means(audio, clean, warp)
+        heard, fit, adapted = self._hear(speech, audio, means, warp, narrow)
         best, bar = choose(heard, self.rejection, fit)
-        return _AtPause(best, bar, audio, clean, warp) if best is not None else None
+        if best is None:
+            return None
+        sure = self.rejection.score(best.features) >= bar + self.early_margin
+        lead = self._lead(best, heard, adapted, audio, means[1], warp) if sure else NO_RIVAL
+        return _AtPause(best, bar, audio, clean, warp, lead)
 
     def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float, narrow: bool,
-              ) -> tuple[list[Decode | None], Likelihood | None]:
+              ) -> tuple[list[Decode | None], Likelihood | None, Adapted | None]:
         """The plain model's decode and, once there is a speaker transform (or else, for
         `narrow` speech, the channel transform), its decode too (on the other core in the
         live coach: sphinx_adapted.py), with the likelihood `choose` needs (else None). The
@@ -277,12 +283,22 @@ class PocketSphinxRecognizer:
         adaptation.py); the cepstral mean does not depend on it."""
         self._voice.take_transform()
         adapted = self._voice.adapted or (self._channel_decoder() if narrow else None)
-        leads = self.noisy_input  # the lead over other meanings is asked for in noise only
         if adapted is None:
-            return [self._decoder.hear(speech, audio, means, warp, leads)], None
-        theirs = adapted.hear(speech, audio, means, warp, leads)
-        heard = [self._decoder.hear(speech, audio, means, warp, leads), theirs()]
-        return heard, likelihood(self._decoder, adapted, audio, means[1], warp)
+            return [self._decoder.hear(speech, audio, means, warp)], None, None
+        theirs = adapted.hear(speech, audio, means, warp)
+        heard = [self._decoder.hear(speech, audio, means, warp), theirs()]
+        return heard, likelihood(self._decoder, adapted, audio, means[1], warp), adapted
+
+    def _lead(self, best: Decode, heard: list[Decode | None], adapted: Adapted | None,
+              audio: bytes, cmn: tuple[float, ...], warp: float) -> float:
+        """How far `best`, one of `heard` (the second by `adapted`, if there is one), leads
+        phrases of other meanings: measured in noise only (LEAD_MIN), and only for a
+        phrase that clears the rejection bar, by the decoder that decoded it."""
+        if not self.noisy_input:
+            return NO_RIVAL
+        if adapted is not None and len(heard) > 1 and best is heard[1]:
+            return adapted.lead(best, audio, cmn, warp)()
+        return self._decoder.lead(best, audio, cmn, warp)
 
     def _narrow(self, speech: bytes) -> bool:
         """Whether `speech` came through an 8 kHz channel (kept in `last_narrowband`)."""
@@ -310,8 +326,8 @@ class PocketSphinxRecognizer:
         score = self.rejection.score(at.heard.features)
         self.last_pause = (at.heard.text, score - at.bar + self.rejection.threshold)
         log.debug("at a pause heard %r, scores %.2f, needs %.2f, leads %.2f", at.heard.text,
-                  score, at.bar + self.early_margin, at.heard.lead)
-        if score < at.bar + self.early_margin or at.heard.lead < LEAD_MIN:
+                  score, at.bar + self.early_margin, at.lead)
+        if score < at.bar + self.early_margin or at.lead < LEAD_MIN:
             return None
         self.last_features = at.heard.features
         self.last_cmn = at.heard.own_cmn if at.clean else None
@@ -333,14 +349,15 @@ class PocketSphinxRecognizer:
         narrow = self._narrow(speech)
         clean = not self.noisy_input and _is_clean(speech)
         warps = self._voice.warp.candidates(clean and not narrow)
+        means = [self._decoder.means(audio, clean, warp) for warp in warps]
+        adapted = None
         if len(warps) > 1:
-            heard = [self._decoder.hear(speech, audio, self._decoder.means(audio, clean, warp),
-                                        warp) for warp in warps]
+            heard = [self._decoder.hear(speech, audio, m, warp)
+                     for m, warp in zip(means, warps, strict=True)]
             self._voice.warp.observe([h.features.margin if h else None for h in heard])
             fit = None
         else:
-            heard, fit = self._hear(speech, audio, self._decoder.means(audio, clean, warps[0]),
-                                    warps[0], narrow)
+            heard, fit, adapted = self._hear(speech, audio, means[0], warps[0], narrow)
         best, bar = choose(heard, self.rejection, fit)
         self.last_cmn = best.own_cmn if clean and best else None
         self._voice.heard(self._utterances.silence(_TAIL_FRAMES) + audio
@@ -352,8 +369,14 @@ class PocketSphinxRecognizer:
         if self.rejection is None:
             return Result(best.text, 1.0, final=True)
         score = self.rejection.score(features)
-        log.debug("heard %s: %r scores %.2f, needs %.2f, leads %.2f",
-                  [h and h.text for h in heard], best.text, score, bar, best.lead)
-        if score < bar or best.lead < LEAD_MIN:
+        log.debug("heard %s: %r scores %.2f, needs %.2f", [h and h.text for h in heard],
+                  best.text, score, bar)
+        if score < bar:
+            return Result("", 0.0, final=True)
+        at = next(i for i, h in enumerate(heard) if h is best) if len(warps) > 1 else 0
+        lead = self._lead(best, heard, adapted, audio, means[at][1], warps[at])
+        if lead < LEAD_MIN:
+            log.debug("%r leads other meanings by %.2f only, needs %.2f", best.text, lead,
+                      LEAD_MIN)
             return Result("", 0.0, final=True)
         return Result(best.text, self.rejection.confidence(features), final=True)

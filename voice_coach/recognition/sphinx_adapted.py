@@ -23,7 +23,14 @@ from typing import Any, Protocol, TypeVar, cast
 
 from .base import ModelError
 from .choice import Decode, Likelihood
-from .sphinx_decoder import Means, PhraseDecoder, hear, load_with_transform, phrase_scores
+from .sphinx_decoder import (
+    NO_RIVAL,
+    Means,
+    PhraseDecoder,
+    hear,
+    load_with_transform,
+    phrase_scores,
+)
 from .sphinx_worker import Worker, WorkerError
 
 log = logging.getLogger(__name__)
@@ -42,10 +49,14 @@ class Adapted(Protocol):
     failed: str | None
     """Why it cannot decode any more, or None."""
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
              ) -> Pending[Decode | None]:
-        """The grammar's phrase (see sphinx_decoder.hear), with its lead over phrases of
-        other meanings if `leads`."""
+        """The grammar's phrase (see sphinx_decoder.hear)."""
+
+    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float,
+             ) -> Pending[float]:
+        """How far `heard`, this decoder's last decode, leads phrases of other meanings
+        (see sphinx_decoder.Rivals)."""
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
             warp: float) -> Pending[dict[str, float]]:
@@ -60,11 +71,18 @@ class Here:
     def __init__(self, decoder: Any, base: PhraseDecoder) -> None:
         self._decoder, self._base = decoder, base
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
              ) -> Pending[Decode | None]:
         heard = hear(self._decoder, self._base.phrases, self._base.phones_of, speech, audio,
-                     means, warp, self._base.rivals if leads else None)
+                     means, warp)
         return lambda: heard
+
+    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float,
+             ) -> Pending[float]:
+        rivals = self._base.rivals
+        lead = NO_RIVAL if rivals is None else rivals.lead(self._decoder, heard, audio, cmn,
+                                                           warp)
+        return lambda: lead
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
             warp: float) -> Pending[dict[str, float]]:
@@ -79,10 +97,14 @@ class Elsewhere:
         self._worker = worker
         self.failed: str | None = None
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float, leads: bool,
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
              ) -> Pending[Decode | None]:
-        return self._collect(self._worker.call("hear", speech, audio, means, warp, leads),
-                             None)
+        return self._collect(self._worker.call("hear", speech, audio, means, warp), None)
+
+    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float,
+             ) -> Pending[float]:
+        # Without the worker, nothing is known against the phrase (as without meanings).
+        return self._collect(self._worker.call("lead", heard, audio, cmn, warp), NO_RIVAL)
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],
             warp: float) -> Pending[dict[str, float]]:

@@ -76,7 +76,8 @@ class Rivals:
 
     A decoder holds one such search at a time (each takes ~20 MB: one per intent took
     the bench from 213 to 490 MB), built again (~60 ms) when a phrase of another meaning
-    is decoded."""
+    is measured. Only a phrase that clears the rejection bar is measured (sphinx.py):
+    stray speech that is turned down anyway costs nothing more."""
 
     def __init__(self, meanings: Mapping[str, str]) -> None:
         self.meaning_of = dict(meanings)
@@ -86,19 +87,21 @@ class Rivals:
         self._holding: dict[int, str] = {}
         """Which meaning's search each decoder (by id) holds."""
 
-    def lead(self, decoder: Any, phrase: str, score: float, frames: int, audio: bytes,
-             cmn: tuple[float, ...]) -> float:
-        """How far `phrase`, decoded from `audio` with path score `score` over `frames`,
-        leads the best phrase of another meaning (`rejection.margin`'s units)."""
-        meaning = self.meaning_of.get(phrase)
+    def lead(self, decoder: Any, heard: Decode, audio: bytes, cmn: tuple[float, ...],
+             warp: float) -> float:
+        """How far `heard`, decoded by `decoder` from `audio` with cepstral mean `cmn` at
+        `warp`, leads the best phrase of another meaning (`rejection.margin`'s units)."""
+        meaning = self.meaning_of.get(heard.text)
         if meaning is None or self._alone:
             return NO_RIVAL
+        decoder = _at_warp(decoder, warp)
         try:
             rival = self._best(decoder, meaning, audio, cmn)
         except KeyError:  # a new decoder with an old one's id: it holds no search yet
             self._holding.pop(id(decoder), None)
             rival = self._best(decoder, meaning, audio, cmn)
-        return rejection.margin(score, rival.score if rival is not None else 0.0, frames)
+        return rejection.margin(heard.score, rival.score if rival is not None else 0.0,
+                                heard.frames)
 
     def _best(self, decoder: Any, meaning: str, audio: bytes, cmn: tuple[float, ...]) -> Any:
         """The best hypothesis among the phrases of meanings other than `meaning`."""
@@ -115,12 +118,10 @@ class Rivals:
 
 
 def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str]],
-         speech: bytes, audio: bytes, means: Means, warp: float,
-         rivals: Rivals | None = None) -> Decode | None:
+         speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
     """The phrase of `phrases` that `decoder`'s grammar finds in `audio` (`speech` with a
     tail of silence) at `warp`, normalised with `means`, with its rejection features
-    (`phones_of` has each word's phones) and, given `rivals`, its lead over phrases of
-    other meanings; None if no whole phrase fits."""
+    (`phones_of` has each word's phones); None if no whole phrase fits."""
     own, cmn = means
     decoder = _at_warp(decoder, warp)
     hyp, words = decode(decoder, "grammar", audio, cmn)
@@ -138,15 +139,13 @@ def hear(decoder: Any, phrases: frozenset[str], phones_of: Mapping[str, list[str
     loop, phone_path = decode(decoder, "phones", audio, cmn)
     expected = [phone for word in hyp.hypstr.split() for phone in phones_of[word]]
     unexplained, unsupported = rejection.coverage(speech, words)
-    lead = (NO_RIVAL if rivals is None
-            else rivals.lead(decoder, hyp.hypstr, hyp.score, frames, audio, cmn))
     return Decode(hyp.hypstr, Features(
         margin=rejection.margin(hyp.score, loop.score if loop else 0.0, frames),
         distance=rejection.phone_distance(loop.hypstr if loop else "", expected),
         phones=len(expected),
         unexplained=unexplained,
         word_margin=rejection.word_margin(words, phone_path),
-        unsupported=unsupported), own, lead)
+        unsupported=unsupported), own, hyp.score, frames)
 
 
 def phrase_scores(decoder: Any, phrases: Iterable[str], audio: bytes,
@@ -183,7 +182,7 @@ class PhraseDecoder:
         self.files = files
         self.phrases = frozenset(phrases)
         self.meanings = {p: m for p, m in (meanings or {}).items() if p in self.phrases}
-        """What each phrase means (its intent), if known: then `hear` measures leads."""
+        """What each phrase means (its intent), if known: then `lead` measures leads."""
         self.rivals = Rivals(self.meanings) if self.meanings else None
         self.cmn_prior = cmn_prior
         self.grammar = jsgf(phrases)
@@ -227,9 +226,13 @@ class PhraseDecoder:
         decoder.config["cmn"] = "live"
         return mean
 
-    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float,
-             leads: bool = False) -> Decode | None:
-        """The grammar's phrase by the base model (see `hear` above), with its lead over
-        phrases of other meanings if `leads` (and the meanings are known)."""
-        return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp,
-                    self.rivals if leads else None)
+    def hear(self, speech: bytes, audio: bytes, means: Means, warp: float) -> Decode | None:
+        """The grammar's phrase by the base model (see `hear` above)."""
+        return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp)
+
+    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float) -> float:
+        """How far `heard`, the base model's decode, leads phrases of other meanings
+        (NO_RIVAL if the meanings are not known; see `Rivals.lead`)."""
+        if self.rivals is None:
+            return NO_RIVAL
+        return self.rivals.lead(self.base, heard, audio, cmn, warp)

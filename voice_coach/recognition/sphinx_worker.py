@@ -21,7 +21,7 @@ from collections import deque
 from concurrent.futures import Future
 from typing import Any, BinaryIO
 
-from .sphinx_decoder import Rivals, hear, load_with_transform, phrase_scores
+from .sphinx_decoder import NO_RIVAL, Rivals, hear, load_with_transform, phrase_scores
 
 
 class WorkerError(RuntimeError):
@@ -129,10 +129,14 @@ class _Decoder:
         self._decoder = None  # the old one's memory first
         self._decoder = load_with_transform(files, grammar, extra, matrix, dictionary)
 
-    def hear(self, speech: bytes, audio: bytes, means: Any, warp: float, leads: bool) -> Any:
+    def hear(self, *args: Any) -> Any:
         _, _, _, phrases, phones_of, _, _ = self._setup
-        return hear(self._decoder, phrases, phones_of, speech, audio, means, warp,
-                    self._rivals if leads else None)
+        return hear(self._decoder, phrases, phones_of, *args)
+
+    def lead(self, *args: Any) -> float:
+        if self._rivals is None:
+            return NO_RIVAL
+        return self._rivals.lead(self._decoder, *args)
 
     def fit(self, *args: Any) -> Any:
         return phrase_scores(self._decoder, *args)
