@@ -400,3 +400,36 @@ def test_an_unsure_wake_phrase_long_ago_is_forgotten(coach_data, synth):
     run(s, "@15 cramp help", until=20)
     assert s.said("user") == [] and s.said("coach") == []
     assert [e.kind for e in s.coach.ignored] == ["unsure", "unsure"]
+
+
+partner_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, "en-us+f4", 170))
+
+
+def test_a_partner_talking_gets_sorry_once_not_after_every_sentence(coach_data: CoachData,
+                                                                   synth):
+    """While the coach waits for the runner, speech it cannot make out gets "Sorry, I
+    didn't catch that" (and the step's prompt) once; a running partner who goes on talking
+    is not answered again and again, until the coach has understood a command."""
+    s = session(coach_data, synth)
+    run(s, "@1 cramp help", until=40)
+    assert s.coach.runner.waiting_for_user()
+    chatter = ["are you coming to the race on sunday", "that dog is huge",
+               "where is the nearest bus stop", "I love this park"]
+    for k, text in enumerate(chatter):
+        s.mic.say(partner_voice(text), 40.5 + 5.0 * k)
+    run(s, "", until=62)
+    sorry = coach_data.content.message("not_understood")
+    prompt = coach_data.content.steps["stop"].prompt
+
+    def count(text: str) -> int:
+        return len([e for e in s.said("coach") if e.text == text and e.t > 40])
+
+    assert count(sorry) == 1 and count(prompt) == 1
+    assert [e.intent for e in s.said("user")] == ["cramp_help", None]
+    # A command is understood: the next speech it cannot make out gets "sorry" again.
+    run(s, "@62 next", until=95)
+    assert [e.intent for e in s.said("user")][-1] == "next"
+    assert s.coach.runner.waiting_for_user()
+    s.mic.say(partner_voice(chatter[0]), 95.5)
+    run(s, "", until=105)
+    assert count(sorry) == 2

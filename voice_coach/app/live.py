@@ -45,6 +45,11 @@ REPROMPT_SECONDS = 0.6
 """Speech at least this long that matches nothing gets "sorry, I didn't catch that" when
 the coach is waiting for an answer (shorter sounds, and speech while the coach talks or
 counts, are ignored: a cough or a passer-by should not make it talk)."""
+SORRY_AGAIN_SECONDS = 30.0
+"""After "sorry, I didn't catch that", more speech that matches nothing gets it again only
+once a command has been understood, or after this long: a running partner who goes on
+talking must not have the coach apologise, and repeat the step, after every sentence. The
+status line still shows that speech was not understood."""
 
 
 class LiveCoach:
@@ -73,6 +78,9 @@ class LiveCoach:
         self._levels: deque[tuple[float, int, int]] = deque(maxlen=1000)
         """(end time, clipped samples, samples) of recent chunks, ~20 s."""
         self._told_too_loud = float("-inf")
+        self._sorry_at: float | None = None
+        """When the coach last said it did not catch something (None: not since the last
+        command it understood)."""
         self._note: tuple[str, float] = ("", 0.0)
         self.understood: list[TranscriptEvent] = []
         """What the user said that was acted on (intent None: asked to say it again)."""
@@ -159,8 +167,8 @@ class LiveCoach:
             if (self.manager.active and self.runner.waiting_for_user()
                     and end - start >= REPROMPT_SECONDS + SPEECH_LEAD_SECONDS
                     and not self.gate.is_echo(start, end)):
-                self.runner.user(Heard("(not understood)", None))
-            self._on_status(self.status())
+                self._not_understood(end)
+            self._show_status()
             return
         heard = self.matcher.understand(result.text, result.confidence)
         t = self.clock.now() - self.runner.origin
@@ -175,10 +183,22 @@ class LiveCoach:
             self._ignore(TranscriptEvent.user(t, heard, kind))
             return
         learn_from(self.recognizer, heard)
+        if heard.intent is not None:
+            self._sorry_at = None
         if self.tones and heard.intent is not None:
             self.runner.voice.cue()
         self.runner.user(heard)
         self._on_status(self.status())
+
+    def _not_understood(self, end: float) -> None:
+        """Speech meant for nothing the coach knows, while it waits: "sorry" and the step's
+        prompt, unless it said so recently (SORRY_AGAIN_SECONDS)."""
+        if self._sorry_at is not None and end - self._sorry_at < SORRY_AGAIN_SECONDS:
+            log.info("not understood (already said sorry at %.1f s)", self._sorry_at)
+            self._note = ("not understood", self.clock.now() + NOTE_SECONDS)
+            return
+        self._sorry_at = end
+        self.runner.user(Heard("(not understood)", None))
 
     def _too_loud(self, start: float, end: float) -> bool:
         """Say so (now and then) when speech was not understood because it was clipped."""
