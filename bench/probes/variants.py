@@ -1,0 +1,154 @@
+"""Run a bench with a variant of the recognizer that was measured and not kept.
+
+    python -m bench.probes.variants VARIANT bench.runner_world [its arguments]
+
+VARIANT is one of:
+  loudest   in noise, an utterance the recognizer turns down is decoded once more, cut to
+            its loudest stretch (within LOUDEST_DB of its loudest 150 ms, plus 100 ms): the
+            runner's own voice is the nearest, so louder than people talking nearby
+  loudest-clip
+            the same cut made to each noisy clip before the front end hears it (a bench
+            can do that; the coach cannot: it does not know where the command is)
+  fillers   PocketSphinx's filler words ("[SPEECH]", "[NOISE]") allowed between and
+            around the words at probability FILLPROB (default 1e-8), to soak up other
+            talkers around a command
+  no-s      every grammar word with /s/ or /z/ gets a pronunciation without them, as an
+            8 kHz headset leaves them (their energy is above 4 kHz)
+
+See docs/recognition-experiments.md for what each gave.
+"""
+
+from __future__ import annotations
+
+import os
+import runpy
+import sys
+from typing import Any
+
+import numpy as np
+
+LOUDEST_DB = float(os.environ.get("LOUDEST_DB", "4"))
+FILLPROB = float(os.environ.get("FILLPROB", "1e-2"))
+
+
+def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 15,
+                    pad: int = 10) -> bytes | None:
+    """The stretch of `speech` (16 kHz int16) from its first to its last 10 ms frame whose
+    level (averaged over `smooth` frames) is within `within_db` of the loudest, `pad`
+    frames wider; None if that is most of it anyway, or too short to hold a word."""
+    x = np.frombuffer(speech, dtype="<i2").astype(np.float64)
+    frame = 160
+    n = len(x) // frame
+    if n < 30:
+        return None
+    power = np.var(x[:n * frame].reshape(n, frame), axis=1) + 1.0
+    level = 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
+    loud = np.flatnonzero(level >= level.max() - within_db)
+    a, b = max(0, int(loud[0]) - pad), min(n, int(loud[-1]) + 1 + pad)
+    if b - a > 0.8 * n or b - a < 20:
+        return None
+    return speech[a * frame * 2:b * frame * 2]
+
+
+def loudest() -> None:
+    from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+
+    end = PocketSphinxRecognizer._end
+
+    def second_chance(self: Any, speech: bytes) -> Any:
+        result = end(self, speech)
+        if result.text or not self.noisy_input:
+            return result
+        stretch = loudest_stretch(speech)
+        if stretch is None:
+            return result
+        again = end(self, self._utterances.silence(10) + stretch)
+        return again if again.text else result
+
+    PocketSphinxRecognizer._end = second_chance  # type: ignore[method-assign]
+
+
+def loudest_clip() -> None:
+    from bench import noises
+
+    mix = noises.mix
+
+    def cut(samples: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        mixed = mix(samples, *args, **kwargs)
+        stretch = loudest_stretch(mixed.astype("<i2").tobytes())
+        if stretch is None:
+            return mixed
+        pad = np.zeros(noises.RATE // 2, dtype=np.int16)
+        return np.concatenate([pad, np.frombuffer(stretch, dtype="<i2"), pad])
+
+    noises.mix = cut
+
+
+def _decoder_patch(after: Any = None, **options: Any) -> None:
+    """Every PocketSphinx decoder the recognizer loads gets `options`, and `after(decoder)`
+    once it is loaded."""
+    from voice_coach.recognition import sphinx_decoder, sphinx_files
+
+    load = sphinx_files.load_decoder
+
+    def patched(*args: Any, **kwargs: Any) -> Any:
+        import pocketsphinx
+
+        plain = pocketsphinx.Decoder
+
+        class Decoder(plain):  # type: ignore[misc, valid-type]
+            def __init__(self, *a: Any, **kw: Any) -> None:
+                super().__init__(*a, **{**options, **kw})
+
+        pocketsphinx.Decoder = Decoder
+        try:
+            decoder = load(*args, **kwargs)
+        finally:
+            pocketsphinx.Decoder = plain
+        if after is not None:
+            after(decoder)
+        return decoder
+
+    sphinx_files.load_decoder = patched
+    sphinx_decoder.load_decoder = patched  # type: ignore[attr-defined]
+
+
+def fillers() -> None:
+    _decoder_patch(fillprob=FILLPROB)
+
+
+def no_s() -> None:
+    from voice_coach.app.data import CoachData
+    from voice_coach.recognition import phrase_meanings
+
+    words = sorted({w for p in phrase_meanings(CoachData.load().intents) for w in p.split()})
+
+    def add_variants(decoder: Any) -> None:
+        for word in words:
+            phones = (decoder.lookup_word(word) or "").split()
+            kept = [p for p in phones if p not in ("S", "Z")]
+            if not kept or len(kept) == len(phones):
+                continue
+            k = 2
+            while decoder.lookup_word(f"{word}({k})"):
+                k += 1
+            decoder.add_word(f"{word}({k})", " ".join(kept), True)
+
+    _decoder_patch(after=add_variants)
+
+
+VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "fillers": fillers,
+            "no-s": no_s}
+
+
+def main() -> None:
+    if len(sys.argv) < 3 or sys.argv[1] not in VARIANTS:
+        sys.exit(__doc__)
+    VARIANTS[sys.argv[1]]()
+    module = sys.argv[2]
+    sys.argv = [module, *sys.argv[3:]]
+    runpy.run_module(module, run_name="__main__")
+
+
+if __name__ == "__main__":
+    main()
