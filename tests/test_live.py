@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
@@ -406,7 +407,7 @@ partner_voice = functools.lru_cache(maxsize=None)(lambda text: synthesize(text, 
 
 
 def test_a_partner_talking_gets_sorry_once_not_after_every_sentence(coach_data: CoachData,
-                                                                   synth):
+                                                                   synth, caplog):
     """While the coach waits for the runner, speech it cannot make out gets "Sorry, I
     didn't catch that" (and the step's prompt) once; a running partner who goes on talking
     is not answered again and again, until the coach has understood a command."""
@@ -431,5 +432,12 @@ def test_a_partner_talking_gets_sorry_once_not_after_every_sentence(coach_data: 
     assert [e.intent for e in s.said("user")][-1] == "next"
     assert s.coach.runner.waiting_for_user()
     s.mic.say(partner_voice(chatter[0]), 95.5)
-    run(s, "", until=105)
+    s.mic.say(partner_voice(chatter[1]), 106.0)  # after "sorry" and the question again
+    with caplog.at_level(logging.INFO, logger="voice_coach.app.live"):
+        run(s, "", until=115)
     assert count(sorry) == 2
+    assert "already said sorry" in caplog.text, "the second sentence was not understood"
+    # Half a minute on, it is said again: the runner may be the one not understood.
+    s.mic.say(partner_voice(chatter[2]), 128.0)
+    run(s, "", until=138)
+    assert count(sorry) == 3
