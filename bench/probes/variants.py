@@ -9,6 +9,9 @@ VARIANT is one of:
   loudest-clip
             the same cut made to each noisy clip before the front end hears it (a bench
             can do that; the coach cannot: it does not know where the command is)
+  gate      before the front end, 10 ms frames whose 150 ms level is more than GATE_DB under
+            the runner's own (the median voiced level of the clean command: an upper
+            bound on what a coach could learn) are attenuated by 40 dB
   fillers   PocketSphinx's filler words ("[SPEECH]", "[NOISE]") allowed between and
             around the words at probability FILLPROB (default 1e-8), to soak up other
             talkers around a command
@@ -29,6 +32,15 @@ import numpy as np
 
 LOUDEST_DB = float(os.environ.get("LOUDEST_DB", "4"))
 FILLPROB = float(os.environ.get("FILLPROB", "1e-2"))
+GATE_DB = float(os.environ.get("GATE_DB", "8"))
+
+
+def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
+    """The level in dB of each 10 ms frame of `samples` (16 kHz), averaged over `smooth`."""
+    frame = 160
+    n = len(samples) // frame
+    power = np.var(samples[:n * frame].astype(np.float64).reshape(n, frame), axis=1) + 1.0
+    return 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
 
 
 def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 15,
@@ -36,13 +48,11 @@ def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 
     """The stretch of `speech` (16 kHz int16) from its first to its last 10 ms frame whose
     level (averaged over `smooth` frames) is within `within_db` of the loudest, `pad`
     frames wider; None if that is most of it anyway, or too short to hold a word."""
-    x = np.frombuffer(speech, dtype="<i2").astype(np.float64)
     frame = 160
-    n = len(x) // frame
+    n = len(speech) // (2 * frame)
     if n < 30:
         return None
-    power = np.var(x[:n * frame].reshape(n, frame), axis=1) + 1.0
-    level = 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
+    level = _levels(np.frombuffer(speech, dtype="<i2"), smooth)
     loud = np.flatnonzero(level >= level.max() - within_db)
     a, b = max(0, int(loud[0]) - pad), min(n, int(loud[-1]) + 1 + pad)
     if b - a > 0.8 * n or b - a < 20:
@@ -82,6 +92,24 @@ def loudest_clip() -> None:
         return np.concatenate([pad, np.frombuffer(stretch, dtype="<i2"), pad])
 
     noises.mix = cut
+
+
+def gate() -> None:
+    from bench import noises
+
+    mix = noises.mix
+
+    def gated(samples: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        mixed = mix(samples, *args, **kwargs)
+        own = _levels(samples)
+        runner = float(np.median(own[own > own.max() - 20]))
+        level = _levels(mixed)
+        gain = np.repeat(np.where(level < runner - GATE_DB, 0.01, 1.0), 160)
+        out = mixed.astype(np.float64)
+        out[:len(gain)] *= gain
+        return out.astype(np.int16)
+
+    noises.mix = gated
 
 
 def _decoder_patch(after: Any = None, **options: Any) -> None:
@@ -137,8 +165,8 @@ def no_s() -> None:
     _decoder_patch(after=add_variants)
 
 
-VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "fillers": fillers,
-            "no-s": no_s}
+VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "gate": gate,
+            "fillers": fillers, "no-s": no_s}
 
 
 def main() -> None:
