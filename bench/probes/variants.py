@@ -5,7 +5,8 @@
 VARIANT is one of:
   loudest   in noise, an utterance the recognizer turns down is decoded once more, cut to
             its loudest stretch (within LOUDEST_DB of its loudest 150 ms, plus 100 ms): the
-            runner's own voice is the nearest, so louder than people talking nearby
+            runner's own voice is the nearest, so louder than people talking nearby;
+            with LOUDEST_QUIET=1 that second decode is made as for quiet speech
   loudest-clip
             the same cut made to each noisy clip before the front end hears it (a bench
             can do that; the coach cannot: it does not know where the command is)
@@ -33,6 +34,7 @@ import numpy as np
 LOUDEST_DB = float(os.environ.get("LOUDEST_DB", "4"))
 FILLPROB = float(os.environ.get("FILLPROB", "1e-2"))
 GATE_DB = float(os.environ.get("GATE_DB", "8"))
+LOUDEST_QUIET = os.environ.get("LOUDEST_QUIET") == "1"
 
 
 def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
@@ -72,7 +74,11 @@ def loudest() -> None:
         stretch = loudest_stretch(speech)
         if stretch is None:
             return result
-        again = end(self, self._utterances.silence(10) + stretch)
+        self.noisy_input = not LOUDEST_QUIET
+        try:
+            again = end(self, self._utterances.silence(10) + stretch)
+        finally:
+            self.noisy_input = True
         return again if again.text else result
 
     PocketSphinxRecognizer._end = second_chance  # type: ignore[method-assign]
