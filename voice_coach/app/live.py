@@ -185,8 +185,8 @@ class LiveCoach:
         learn_from(self.recognizer, heard)
         if heard.intent is not None:
             self._sorry_at = None
-        if self.tones and heard.intent is not None:
-            self.runner.voice.cue()
+            if self.tones:
+                self.runner.voice.cue()
         self.runner.user(heard)
         self._on_status(self.status())
 

@@ -79,9 +79,7 @@ class Here:
 
     def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float,
              ) -> Pending[float]:
-        rivals = self._base.rivals
-        lead = NO_RIVAL if rivals is None else rivals.lead(self._decoder, heard, audio, cmn,
-                                                           warp)
+        lead = self._base.lead(heard, audio, cmn, warp, self._decoder)
         return lambda: lead
 
     def fit(self, phrases: Collection[str], audio: bytes, cmn: tuple[float, ...],

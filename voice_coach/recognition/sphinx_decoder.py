@@ -230,9 +230,11 @@ class PhraseDecoder:
         """The grammar's phrase by the base model (see `hear` above)."""
         return hear(self.base, self.phrases, self.phones_of, speech, audio, means, warp)
 
-    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float) -> float:
-        """How far `heard`, the base model's decode, leads phrases of other meanings
-        (NO_RIVAL if the meanings are not known; see `Rivals.lead`)."""
+    def lead(self, heard: Decode, audio: bytes, cmn: tuple[float, ...], warp: float,
+             decoder: Any = None) -> float:
+        """How far `heard`, the decode of `decoder` (by default the base model's), leads
+        phrases of other meanings (NO_RIVAL if the meanings are not known; see
+        `Rivals.lead`)."""
         if self.rivals is None:
             return NO_RIVAL
-        return self.rivals.lead(self.base, heard, audio, cmn, warp)
+        return self.rivals.lead(decoder or self.base, heard, audio, cmn, warp)
