@@ -16,6 +16,11 @@ VARIANT is one of:
   fillers   PocketSphinx's filler words ("[SPEECH]", "[NOISE]") allowed between and
             around the words at probability FILLPROB (default 1e-8), to soak up other
             talkers around a command
+  keyphrase in noise, an utterance the recognizer turns down is searched for the grammar's
+            phrases by PocketSphinx's keyphrase spotting (threshold 1e-KWS_PER_PHONE per
+            phone), and each stretch where one is spotted (plus 100 ms) is decoded once
+            more, to find a command among people talking nearby; with KWS_AGREE=1 only
+            a decode that is the phrase spotted there counts
   no-s      every grammar word with /s/ or /z/ gets a pronunciation without them, as an
             8 kHz headset leaves them (their energy is above 4 kHz)
 
@@ -33,6 +38,8 @@ import numpy as np
 
 LOUDEST_DB = float(os.environ.get("LOUDEST_DB", "4"))
 FILLPROB = float(os.environ.get("FILLPROB", "1e-2"))
+KWS_PER_PHONE = float(os.environ.get("KWS_PER_PHONE", "3"))
+KWS_AGREE = os.environ.get("KWS_AGREE") == "1"
 GATE_DB = float(os.environ.get("GATE_DB", "8"))
 LOUDEST_QUIET = os.environ.get("LOUDEST_QUIET") == "1"
 
@@ -80,6 +87,59 @@ def loudest() -> None:
         finally:
             self.noisy_input = True
         return again if again.text else result
+
+    PocketSphinxRecognizer._end = second_chance  # type: ignore[method-assign]
+
+
+def _spotted(decoder: Any, speech: bytes, pad: int = 10) -> list[tuple[str, int, int]]:
+    """The stretches (10 ms frames, `pad` wider) of `speech` where `decoder`'s "spot"
+    search finds a keyphrase, longest first."""
+    decoder.activate_search("spot")
+    decoder.reinit_feat()
+    decoder.start_utt()
+    decoder.process_raw(speech, full_utt=True)
+    decoder.end_utt()
+    n = len(speech) // 320
+    found = {(seg.word, max(0, seg.start_frame - pad), min(n, seg.end_frame + 1 + pad))
+             for seg in decoder.seg() or () if seg.word and not seg.word.startswith("<")}
+    return sorted(found, key=lambda wab: wab[1] - wab[2])
+
+
+def keyphrase() -> None:
+    import tempfile
+
+    from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+
+    end = PocketSphinxRecognizer._end
+    ready: set[int] = set()
+
+    def second_chance(self: Any, speech: bytes) -> Any:
+        result = end(self, speech)
+        if result.text or not self.noisy_input or not self._utterances.speech_heard:
+            return result
+        phrases = self._decoder
+        decoder = phrases.base
+        if id(decoder) not in ready:
+            with tempfile.NamedTemporaryFile("w", suffix=".kws", delete=False) as f:
+                for phrase in sorted(phrases.phrases):
+                    n = sum(len(phrases.phones_of[w]) for w in phrase.split())
+                    f.write(f"{phrase} /1e-{KWS_PER_PHONE * n:g}/\n")
+            decoder.add_kws("spot", f.name)
+            ready.add(id(decoder))
+        cmn = decoder.config["cmn"]
+        decoder.config["cmn"] = "batch"
+        try:
+            stretches = _spotted(decoder, speech)
+        finally:
+            decoder.config["cmn"] = cmn
+            decoder.activate_search("grammar")
+        for word, a, b in stretches[:3]:
+            if b - a < 20 or b - a > 0.8 * len(speech) // 320:
+                continue
+            again = end(self, self._utterances.silence(10) + speech[a * 320:b * 320])
+            if again.text and (not KWS_AGREE or again.text == word):
+                return again
+        return result
 
     PocketSphinxRecognizer._end = second_chance  # type: ignore[method-assign]
 
@@ -172,7 +232,7 @@ def no_s() -> None:
 
 
 VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "gate": gate,
-            "fillers": fillers, "no-s": no_s}
+            "fillers": fillers, "no-s": no_s, "keyphrase": keyphrase}
 
 
 def main() -> None:
