@@ -78,6 +78,12 @@ def test_voice_setting_is_checked():
         Pyttsx3Synthesizer(voice="klingon-xx")
 
 
+@pytest.mark.parametrize("rate", [0, -5, 39, 501])
+def test_a_speaking_rate_out_of_range_is_refused_not_replaced(rate: int):
+    with pytest.raises(SpeechError, match=f"speaking rate {rate} is out of range"):
+        Pyttsx3Synthesizer(rate=rate)
+
+
 def test_voice_uses_rendered_length_and_plays_to_the_sink(synth: Pyttsx3Synthesizer):
     clock = VirtualClock()
     sink = TimelineSink(clock, rate=16000)

@@ -125,7 +125,7 @@ class Pyttsx3Synthesizer:
             raise SpeechError(f"text-to-speech is not available ({err}); on Debian/Ubuntu "
                               "install it with: sudo apt-get install espeak-ng") from err
         self.voice = self._find_voice(voice or DEFAULT_VOICE)
-        self.rate = int(rate or DEFAULT_RATE)
+        self.rate = DEFAULT_RATE if rate is None else int(rate)
         if not 40 <= self.rate <= 500:
             raise SpeechError(f"speaking rate {self.rate} is out of range (40 to 500 words "
                               "per minute)")
