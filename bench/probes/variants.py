@@ -21,6 +21,18 @@ VARIANT is one of:
             phone), and each stretch where one is spotted (plus 100 ms) is decoded once
             more, to find a command among people talking nearby; with KWS_AGREE=1 only
             a decode that is the phrase spotted there counts
+  trim      every utterance loses its start and end where the level (150 ms) is more than
+            TRIM_DB under its loudest (keeping 100 ms more): people talking faintly
+            nearby then no longer fill the utterance around the runner's command; with
+            TRIM_SECOND=1 only an utterance turned down is decoded again so trimmed,
+            and its decode must clear the bar by TRIM_MARGIN more (with TRIM_NOISY=1 it
+            is decoded as in noise: no prior cepstral mean, a lead over other meanings;
+            with TRIM_QUIET=1 only while the front end finds the background quiet);
+            TRIM_SECOND=1 TRIM_QUIET=1 TRIM_DB=10 TRIM_MARGIN=2.5 is what was kept
+            (NEARBY_MARGIN in voice_coach/recognition/sphinx.py)
+  atten     RNNoise's suppression limited to ATTEN_DB: the noisy input is mixed back in at
+            -ATTEN_DB, so that the weak consonants RNNoise takes away with the noise keep
+            some of their sound (an "attenuation limit", as DeepFilterNet has)
   no-s      every grammar word with /s/ or /z/ gets a pronunciation without them, as an
             8 kHz headset leaves them (their energy is above 4 kHz)
 
@@ -40,16 +52,21 @@ LOUDEST_DB = float(os.environ.get("LOUDEST_DB", "4"))
 FILLPROB = float(os.environ.get("FILLPROB", "1e-2"))
 KWS_PER_PHONE = float(os.environ.get("KWS_PER_PHONE", "3"))
 KWS_AGREE = os.environ.get("KWS_AGREE") == "1"
+ATTEN_DB = float(os.environ.get("ATTEN_DB", "20"))
+TRIM_DB = float(os.environ.get("TRIM_DB", "15"))
+TRIM_SECOND = os.environ.get("TRIM_SECOND") == "1"
+TRIM_MARGIN = float(os.environ.get("TRIM_MARGIN", "0"))
+TRIM_NOISY = os.environ.get("TRIM_NOISY") == "1"
+TRIM_QUIET = os.environ.get("TRIM_QUIET") == "1"
 GATE_DB = float(os.environ.get("GATE_DB", "8"))
 LOUDEST_QUIET = os.environ.get("LOUDEST_QUIET") == "1"
 
 
 def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
     """The level in dB of each 10 ms frame of `samples` (16 kHz), averaged over `smooth`."""
-    frame = 160
-    n = len(samples) // frame
-    power = np.var(samples[:n * frame].astype(np.float64).reshape(n, frame), axis=1) + 1.0
-    return 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
+    from voice_coach.recognition.sphinx_utterances import levels
+
+    return levels(samples.astype("<i2").tobytes(), smooth)
 
 
 def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 15,
@@ -72,7 +89,7 @@ def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 
 def loudest() -> None:
     from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 
-    end = PocketSphinxRecognizer._end
+    end = PocketSphinxRecognizer._decode  # one decode, without the kept second one
 
     def second_chance(self: Any, speech: bytes) -> Any:
         result = end(self, speech)
@@ -110,7 +127,7 @@ def keyphrase() -> None:
 
     from voice_coach.recognition.sphinx import PocketSphinxRecognizer
 
-    end = PocketSphinxRecognizer._end
+    end = PocketSphinxRecognizer._decode  # one decode, without the kept second one
     ready: set[int] = set()
 
     def second_chance(self: Any, speech: bytes) -> Any:
@@ -142,6 +159,37 @@ def keyphrase() -> None:
         return result
 
     PocketSphinxRecognizer._end = second_chance  # type: ignore[method-assign]
+
+
+def trim() -> None:
+    from voice_coach.recognition.sphinx import PocketSphinxRecognizer
+    from voice_coach.recognition.sphinx_utterances import nearest_voice
+
+    end = PocketSphinxRecognizer._decode  # one decode, without the kept second one
+
+    def cut(speech: bytes) -> bytes:
+        return nearest_voice(speech, TRIM_DB) or speech
+
+    def trimmed(self: Any, speech: bytes) -> Any:
+        if not TRIM_SECOND:
+            return end(self, cut(speech))
+        result = end(self, speech)
+        shorter = cut(speech)
+        if (result.text or not self._utterances.speech_heard or len(shorter) == len(speech)
+                or (TRIM_QUIET and self.noisy_input)):
+            return result
+        noisy = self.noisy_input
+        self.noisy_input = noisy or TRIM_NOISY
+        try:
+            again = end(self, shorter)
+        finally:
+            self.noisy_input = noisy
+        if not again.text or TRIM_MARGIN <= 0:
+            return again
+        sure = self.rejection.score(self.last_features) >= self.rejection.threshold + TRIM_MARGIN
+        return again if sure else result
+
+    PocketSphinxRecognizer._end = trimmed  # type: ignore[method-assign]
 
 
 def loudest_clip() -> None:
@@ -231,8 +279,38 @@ def no_s() -> None:
     _decoder_patch(after=add_variants)
 
 
+def atten() -> None:
+    from voice_coach.audio import denoise
+
+    dry = 10 ** (-ATTEN_DB / 20)
+    process = denoise.Denoiser.process
+
+    class Limited:
+        """RNNoise's library with each frame's input mixed back into its output."""
+
+        def __init__(self, lib: Any) -> None:
+            self._lib = lib
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self._lib, name)
+
+        def rnnoise_process_frame(self, state: Any, out: Any, inp: Any) -> float:
+            raw = np.ctypeslib.as_array(inp, shape=(480,)).copy()
+            vad = self._lib.rnnoise_process_frame(state, out, inp)
+            np.ctypeslib.as_array(out, shape=(480,))[:] += dry * raw
+            return float(vad)
+
+    def limited(self: Any, chunk: bytes, last: bool = False) -> bytes:
+        if not isinstance(self._lib, Limited):
+            self._lib = Limited(self._lib)
+        return process(self, chunk, last)
+
+    denoise.Denoiser.process = limited  # type: ignore[method-assign]
+
+
 VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "gate": gate,
-            "fillers": fillers, "no-s": no_s, "keyphrase": keyphrase}
+            "fillers": fillers, "no-s": no_s, "keyphrase": keyphrase, "trim": trim,
+            "atten": atten}
 
 
 def main() -> None:

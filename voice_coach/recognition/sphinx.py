@@ -11,9 +11,6 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
-import numpy as np
-
-from ..audio.clip import CLIPPED_SHARE, count_clipped
 from . import rejection
 from .base import ModelError, Result
 from .choice import Decode, Likelihood, choose
@@ -25,7 +22,7 @@ from .sphinx_adapted import Adapted, Transforms, likelihood
 from .sphinx_decoder import NO_RIVAL, Means, PhraseDecoder
 from .sphinx_files import SphinxFiles, extra_pronunciations, load_cmn_prior, sphinx_vocabulary
 from .sphinx_speaker import SpeakerState
-from .sphinx_utterances import PAUSED, Pause, Utterances
+from .sphinx_utterances import PAUSED, Pause, Utterances, is_clean, nearest_voice
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +56,12 @@ noise 162 / 154 / 142 / 120 / 108 of 192 (measured above the bar, which is 0.25 
 when an utterance's decodes disagree, see choice.py). 1 halves the false wakes in noise
 and keeps them near 0.5% with room for voices never heard; three in four "cramp help"s
 in noise still wake at once. (docs/recognition-experiments.md)"""
+NEARBY_MARGIN = 2.5
+"""How far above the rejection threshold the nearest voice of an utterance that was turned
+down must score to be taken (see `_end`). Chosen on the calibration voices: with a partner
+talking 20 dB under them, commands understood 11% -> 37% at 1.5, 26% at 2.5; but in quiet
+1.5 took 2 more of 208 unrelated sentences for commands, 2.5 none
+(docs/recognition-experiments.md)."""
 _HANGOVER_FRAMES = 3
 """Frames of noise floor added, at a pause, before the tail: the endpointer's utterances
 run about six frames past the last loud one (its voice detector holding on), a pause is
@@ -66,20 +69,6 @@ offered one frame after it. Five (the full stand-in) made "pause" from the calib
 en-us come out as "pause it" below the early bar in 2 of 12 noise floors (eight: 12 of
 12; three: none). On bench.pauses three and five are alike: commands 97.9% both; false
 accepts 10.0% and 10.9%, each as many as its own run with pauses off."""
-_QUIET_DB = 30.0
-"""An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
-
-
-def _is_clean(audio: bytes) -> bool:
-    """Spoken in quiet (see _QUIET_DB) and not clipped."""
-    energy = rejection.frame_energy(audio)
-    if len(energy) == 0:
-        return False
-    samples = np.frombuffer(audio, dtype=np.int16)
-    return (float(np.percentile(energy, 90) - np.percentile(energy, 10)) >= _QUIET_DB
-            and count_clipped(samples) / len(samples) <= CLIPPED_SHARE)
-
-
 class _AtPause(NamedTuple):
     heard: Decode
     bar: float
@@ -163,7 +152,7 @@ class PocketSphinxRecognizer:
         self._utterances = Utterances()
         self.noisy_input = False
         """Set by a front end that denoises the audio: then no utterance counts as spoken
-        in quiet (see `_is_clean`), however quiet the background sounds after denoising."""
+        in quiet (see `is_clean`), however quiet the background sounds after denoising."""
         self.last_features: Features | None = None
         self.last_cmn: tuple[float, ...] | None = None
         self._at_pause: _AtPause | None = None
@@ -257,11 +246,11 @@ class PocketSphinxRecognizer:
         narrow = self._narrow(speech)
         if self.rejection is None or not (self._voice.warp.settled or narrow):
             return None
-        # As the endpointer would cut it (its quiet end included, which `_is_clean` needs),
+        # As the endpointer would cut it (its quiet end included, which `is_clean` needs),
         # then the tail.
         cut = speech + self._utterances.silence(_HANGOVER_FRAMES)
         audio = cut + self._utterances.silence(_TAIL_FRAMES)
-        clean = not self.noisy_input and _is_clean(cut)
+        clean = not self.noisy_input and is_clean(cut)
         warp = self._voice.warp.chosen
         # Chosen as at the end: the plain model alone heard a deep voice's "next" as
         # "repeat" after adapting (tests/test_adaptation.py).
@@ -336,6 +325,25 @@ class PocketSphinxRecognizer:
         return Result(at.heard.text, self.rejection.confidence(at.heard.features), final=True)
 
     def _end(self, speech: bytes) -> Result:
+        """The utterance `speech` decoded; if it is turned down in a quiet background, its
+        nearest voice (sphinx_utterances.nearest_voice: without the faint speech of
+        someone talking nearby) once more, taken if it is a command beyond doubt
+        (NEARBY_MARGIN). In noise the noise is as loud at the edges: nothing is cut."""
+        result = self._decode(speech)
+        if (result.text or self.noisy_input or self.rejection is None
+                or not self._utterances.speech_heard):
+            return result
+        nearest = nearest_voice(speech)
+        if nearest is None:
+            return result
+        again = self._decode(nearest)
+        if again.text and again.confidence >= rejection.confidence_at(NEARBY_MARGIN):
+            log.debug("the nearest voice (%.2f of %.2f s) is %r", len(nearest) / 32000,
+                      len(speech) / 32000, again.text)
+            return again
+        return result
+
+    def _decode(self, speech: bytes) -> Result:
         if not self._utterances.speech_heard:  # noise: not even decoded
             log.debug("no speech in the utterance (Silero VAD)")
             self.last_features = None
@@ -347,7 +355,7 @@ class PocketSphinxRecognizer:
         audio = speech + self._utterances.silence(_TAIL_FRAMES)
         self.last_features = None
         narrow = self._narrow(speech)
-        clean = not self.noisy_input and _is_clean(speech)
+        clean = not self.noisy_input and is_clean(speech)
         warps = self._voice.warp.candidates(clean and not narrow)
         means = [self._decoder.means(audio, clean, warp) for warp in warps]
         adapted = None

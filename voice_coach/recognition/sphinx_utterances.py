@@ -11,6 +11,9 @@ beyond doubt (`answered`). The endpointer's end then adds nothing unless the use
 talking: what they said after the pause is an utterance of its own. Only speech makes a
 pause: the level must have stood well above the background (CLEAR_DB) and Silero VAD must
 have heard speech (MIN_SPEECH_CHUNKS); it runs only while an utterance is open.
+
+Also here: whether an utterance was spoken in quiet (`is_clean`), and the part of one that
+is the nearest voice, without someone talking faintly around it (`nearest_voice`).
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..audio.clip import RATE
+from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from ..audio.vad import SpeechDetector
+from .rejection import frame_energy
 
 NOISE_FLOOR = 30.0
 """PocketSphinx's features break down on exact digital silence (synthesized speech, muted
@@ -61,12 +65,65 @@ MIN_SPEECH_CHUNKS = 3
 commands ("done", "back") at the pauses between them. An utterance with fewer is not
 speech at all (`speech_heard`): the same noises, denoised, passed for "done" and "back"
 as whole utterances too."""
+NEARBY_DB = 10.0
+"""An utterance's start and end whose level stays this far under its loudest are someone
+else's (`nearest_voice`). Chosen on the calibration voices with a partner talking 20 dB
+under them: 10 dB understood 47% of commands, 15 dB 32%, none 11%
+(docs/recognition-experiments.md)."""
+_SMOOTH_FRAMES = 15
+"""10 ms frames the level is averaged over in `nearest_voice` (a syllable or so)."""
+_KEEP_FRAMES = 10
+"""10 ms frames kept either side of what `nearest_voice` finds: soft consonants at the
+command's edges."""
+QUIET_SPREAD_DB = 30.0
+"""An utterance whose loud frames are this far above its quiet ones was spoken in quiet."""
 _BACKGROUND_FRAMES = 10
 """Frames before an utterance's onset whose median level is its background."""
 _PREROLL_FRAMES = 3
 """Frames kept before speech that resumes after an answered pause."""
 _FLOOR_LEVEL = float(10 * np.log10(NOISE_FLOOR**2 + 1.0))
 """The level of the noise floor alone (the background when nothing came before)."""
+
+
+def is_clean(audio: bytes) -> bool:
+    """Spoken in quiet (see QUIET_SPREAD_DB) and not clipped."""
+    energy = frame_energy(audio)
+    if len(energy) == 0:
+        return False
+    samples = np.frombuffer(audio, dtype=np.int16)
+    return (float(np.percentile(energy, 90) - np.percentile(energy, 10)) >= QUIET_SPREAD_DB
+            and count_clipped(samples) / len(samples) <= CLIPPED_SHARE)
+
+
+def levels(speech: bytes, smooth: int = _SMOOTH_FRAMES) -> np.ndarray:
+    """The level in dB of each 10 ms frame of `speech` (16 kHz int16), averaged over
+    `smooth` frames around it."""
+    frame = RATE // 100
+    x = np.frombuffer(speech, dtype="<i2")
+    n = len(x) // frame
+    power = np.var(x[:n * frame].astype(np.float64).reshape(n, frame), axis=1) + 1.0
+    return 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
+
+
+def nearest_voice(speech: bytes, within_db: float = NEARBY_DB) -> bytes | None:
+    """`speech` from the first to the last 10 ms where its level comes within `within_db`
+    of its loudest (and _KEEP_FRAMES more either side); None if that leaves it whole.
+
+    The runner's mouth is a few centimetres from the microphone, a partner talking a metre
+    away is some 20 dB fainter, but just as much speech: the endpointer holds an utterance
+    open through their words around the runner's command, and the grammar then fits a
+    longer phrase over both, which is turned down. Without the faint start and end, the
+    command is what is left."""
+    frame_bytes = RATE // 100 * 2
+    level = levels(speech)
+    if len(level) < 2 * _SMOOTH_FRAMES:
+        return None
+    near = np.flatnonzero(level >= level.max() - within_db)
+    start = max(0, int(near[0]) - _KEEP_FRAMES)
+    end = min(len(level), int(near[-1]) + 1 + _KEEP_FRAMES)
+    if start == 0 and end == len(level):
+        return None
+    return speech[start * frame_bytes:end * frame_bytes]
 
 
 class Pause(NamedTuple):
