@@ -441,3 +441,31 @@ def test_a_partner_talking_gets_sorry_once_not_after_every_sentence(coach_data: 
     s.mic.say(partner_voice(chatter[2]), 128.0)
     run(s, "", until=138)
     assert count(sorry) == 3
+
+
+def _fainter(clip: AudioClip, than: AudioClip, db: float) -> AudioClip:
+    """`clip` scaled to `db` under the voiced level of `than`."""
+    from bench.noises import speech_power
+
+    gain = np.sqrt(speech_power(than.samples) / speech_power(clip.samples) / 10 ** (db / 10))
+    return AudioClip(np.round(clip.samples * gain).astype(np.int16), clip.rate)
+
+
+@pytest.mark.slow
+def test_a_command_is_understood_while_a_partner_talks_a_metre_away(coach_data: CoachData,
+                                                                     synth):
+    """A partner some 20 dB fainter than the runner talks on, before, over and after the
+    runner's "next" (recognition/sphinx_utterances.nearest_voice)."""
+    s = session(coach_data, synth)
+    run(s, "@1 cramp help", until=40)
+    assert s.coach.runner.waiting_for_user()
+    command = user_voice("next")
+    t = 40.5
+    for text in ["are you coming to the race on sunday", "that dog is huge",
+                 "where is the nearest bus stop", "I love this park"]:
+        t = s.mic.say(_fainter(partner_voice(text), command, 20.0), t) + 0.2
+    s.mic.say(command, 42.5)
+    run(s, "", until=t + 3)
+    # The partner's sentences after it are not commands (at most "sorry" once).
+    assert [e.intent for e in s.said("user") if e.intent] == ["cramp_help", "next"]
+    assert coach_data.content.steps["sit"].say in [e.text for e in s.said("coach")]

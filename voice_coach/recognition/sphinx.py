@@ -57,11 +57,13 @@ when an utterance's decodes disagree, see choice.py). 1 halves the false wakes i
 and keeps them near 0.5% with room for voices never heard; three in four "cramp help"s
 in noise still wake at once. (docs/recognition-experiments.md)"""
 NEARBY_MARGIN = 2.5
-"""How far above the rejection threshold the nearest voice of an utterance that was turned
-down must score to be taken (see `_end`). Chosen on the calibration voices: with a partner
-talking 20 dB under them, commands understood 11% -> 37% at 1.5, 26% at 2.5; but in quiet
-1.5 took 2 more of 208 unrelated sentences for commands, 2.5 none
-(docs/recognition-experiments.md)."""
+"""How far above the rejection threshold the nearest voice of an utterance turned down
+must score to be taken (see `_end`); 1.5 let 2 more of the calibration voices' 208
+unrelated sentences through in quiet, 2.5 none (docs/recognition-experiments.md)."""
+NEARBY_CUT = 1.0
+"""Seconds of faint speech cut from around the nearest voice that let it be taken below
+NEARBY_MARGIN when it means what the whole utterance's phrase meant (see `_end`); with no
+such length, 5 more of those 208 passed."""
 _HANGOVER_FRAMES = 3
 """Frames of noise floor added, at a pause, before the tail: the endpointer's utterances
 run about six frames past the last loud one (its voice detector holding on), a pause is
@@ -157,6 +159,8 @@ class PocketSphinxRecognizer:
         self.last_cmn: tuple[float, ...] | None = None
         self._at_pause: _AtPause | None = None
         """What was decoded where the speech last stopped."""
+        self._turned_down: str | None = None
+        """The phrase of the last decode, if the rejection model turned it down."""
         self.early_margin = EARLY_MARGIN
         """See `_answer_at_pause`; math.inf never answers before the endpointer's end."""
         self.last_pause: tuple[str, float] | None = None
@@ -328,7 +332,9 @@ class PocketSphinxRecognizer:
         """The utterance `speech` decoded; if it is turned down in a quiet background, its
         nearest voice (sphinx_utterances.nearest_voice: without the faint speech of
         someone talking nearby) once more, taken if it is a command beyond doubt
-        (NEARBY_MARGIN). In noise the noise is as loud at the edges: nothing is cut."""
+        (NEARBY_MARGIN), or if over a second of faint speech was cut and it means what
+        the whole utterance's phrase meant ("next" in "on to the next" over the partner's
+        words). In noise the noise is as loud at the edges: nothing is cut."""
         result = self._decode(speech)
         if (result.text or self.noisy_input or self.rejection is None
                 or not self._utterances.speech_heard):
@@ -336,14 +342,19 @@ class PocketSphinxRecognizer:
         nearest = nearest_voice(speech)
         if nearest is None:
             return result
+        first = self._turned_down
         again = self._decode(nearest)
-        if again.text and again.confidence >= rejection.confidence_at(NEARBY_MARGIN):
+        meaning = self._decoder.meanings.get
+        agrees = (first is not None and len(speech) - len(nearest) >= NEARBY_CUT * 32000
+                  and meaning(first, first) == meaning(again.text, again.text))
+        if again.text and (agrees or again.confidence >= rejection.confidence_at(NEARBY_MARGIN)):
             log.debug("the nearest voice (%.2f of %.2f s) is %r", len(nearest) / 32000,
                       len(speech) / 32000, again.text)
             return again
         return result
 
     def _decode(self, speech: bytes) -> Result:
+        self._turned_down = None
         if not self._utterances.speech_heard:  # noise: not even decoded
             log.debug("no speech in the utterance (Silero VAD)")
             self.last_features = None
@@ -380,6 +391,7 @@ class PocketSphinxRecognizer:
         log.debug("heard %s: %r scores %.2f, needs %.2f", [h and h.text for h in heard],
                   best.text, score, bar)
         if score < bar:
+            self._turned_down = best.text
             return Result("", 0.0, final=True)
         at = next(i for i, h in enumerate(heard) if h is best) if len(warps) > 1 else 0
         lead = self._lead(best, heard, adapted, audio, means[at][1], warps[at])
