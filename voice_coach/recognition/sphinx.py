@@ -11,6 +11,7 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
+from ..audio.clip import RATE
 from . import rejection
 from .base import ModelError, Result
 from .choice import Decode, Likelihood, choose
@@ -345,11 +346,11 @@ class PocketSphinxRecognizer:
         first = self._turned_down
         again = self._decode(nearest)
         meaning = self._decoder.meanings.get
-        agrees = (first is not None and len(speech) - len(nearest) >= NEARBY_CUT * 32000
+        agrees = (first is not None and len(speech) - len(nearest) >= NEARBY_CUT * 2 * RATE
                   and meaning(first, first) == meaning(again.text, again.text))
         if again.text and (agrees or again.confidence >= rejection.confidence_at(NEARBY_MARGIN)):
-            log.debug("the nearest voice (%.2f of %.2f s) is %r", len(nearest) / 32000,
-                      len(speech) / 32000, again.text)
+            log.debug("the nearest voice (%.2f of %.2f s) is %r", len(nearest) / 2 / RATE,
+                      len(speech) / 2 / RATE, again.text)
             return again
         return result
 
