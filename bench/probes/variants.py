@@ -69,21 +69,15 @@ def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
     return levels(samples.astype("<i2").tobytes(), smooth)
 
 
-def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB, smooth: int = 15,
-                    pad: int = 10) -> bytes | None:
-    """The stretch of `speech` (16 kHz int16) from its first to its last 10 ms frame whose
-    level (averaged over `smooth` frames) is within `within_db` of the loudest, `pad`
-    frames wider; None if that is most of it anyway, or too short to hold a word."""
-    frame = 160
-    n = len(speech) // (2 * frame)
-    if n < 30:
+def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB) -> bytes | None:
+    """The nearest voice of `speech` (the kept `nearest_voice`) within `within_db` of the
+    loudest; None if that is most of it anyway, or too short to hold a word."""
+    from voice_coach.recognition.sphinx_utterances import nearest_voice
+
+    stretch = nearest_voice(speech, within_db)
+    if stretch is None or len(stretch) > 0.8 * len(speech) or len(stretch) < 20 * 320:
         return None
-    level = _levels(np.frombuffer(speech, dtype="<i2"), smooth)
-    loud = np.flatnonzero(level >= level.max() - within_db)
-    a, b = max(0, int(loud[0]) - pad), min(n, int(loud[-1]) + 1 + pad)
-    if b - a > 0.8 * n or b - a < 20:
-        return None
-    return speech[a * frame * 2:b * frame * 2]
+    return stretch
 
 
 def loudest() -> None:

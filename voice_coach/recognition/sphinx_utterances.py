@@ -26,7 +26,7 @@ import numpy as np
 
 from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
 from ..audio.vad import SpeechDetector
-from .rejection import frame_energy
+from .rejection import FRAME, frame_energy
 
 NOISE_FLOOR = 30.0
 """PocketSphinx's features break down on exact digital silence (synthesized speech, muted
@@ -96,12 +96,9 @@ def is_clean(audio: bytes) -> bool:
 
 
 def levels(speech: bytes, smooth: int = _SMOOTH_FRAMES) -> np.ndarray:
-    """The level in dB of each 10 ms frame of `speech` (16 kHz int16), averaged over
-    `smooth` frames around it."""
-    frame = RATE // 100
-    x = np.frombuffer(speech, dtype="<i2")
-    n = len(x) // frame
-    power = np.var(x[:n * frame].astype(np.float64).reshape(n, frame), axis=1) + 1.0
+    """The level in dB of each 10 ms frame of `speech` (16 kHz int16; `frame_energy`),
+    averaged over `smooth` frames around it."""
+    power = 10 ** (frame_energy(speech) / 10)
     return 10 * np.log10(np.convolve(power, np.ones(smooth) / smooth, mode="same"))
 
 
@@ -114,7 +111,7 @@ def nearest_voice(speech: bytes, within_db: float = NEARBY_DB) -> bytes | None:
     open through their words around the runner's command, and the grammar then fits a
     longer phrase over both, which is turned down. Without the faint start and end, the
     command is what is left."""
-    frame_bytes = RATE // 100 * 2
+    frame_bytes = 2 * FRAME
     level = levels(speech)
     if len(level) < 2 * _SMOOTH_FRAMES:
         return None
