@@ -31,7 +31,10 @@ from .sphinx_decoder import (
     load_with_transform,
     phrase_scores,
 )
-from .sphinx_worker import Worker, WorkerError
+from .worker import Worker, WorkerError
+
+_WORKER = "voice_coach.recognition.sphinx_worker"
+"""The module the transform's decoder runs in, in a process of its own."""
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +144,9 @@ class Transforms:
             return self.here(matrix)
         try:
             if self._worker is None or not self._worker.alive:
-                self._worker = Worker((base.files, base.grammar, base.extra, base.phrases,
-                                       base.phones_of, base.grammar_dictionary(),
-                                       base.meanings))
+                self._worker = Worker(_WORKER, (base.files, base.grammar, base.extra,
+                                                base.phrases, base.phones_of,
+                                                base.grammar_dictionary(), base.meanings))
             self._worker.call("load", matrix).result()
         except WorkerError as err:
             raise ModelError(f"decoding with the speaker's transform: {err}") from err
