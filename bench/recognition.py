@@ -25,6 +25,7 @@ from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_meanings
+from voice_coach.recognition.second_opinion import worker_usage
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -106,7 +107,8 @@ def main() -> int:
         missed[name] = misses.copy()
         misses.clear()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory (RSS): {peak:.0f} MB")
+    print(f"\npeak memory (RSS): {peak:.0f} MB; Whisper's worker process: "
+          f"{worker_usage()[1]:.0f} MB")
     if args.misses:
         for name, lines in missed.items():
             print(f"\n{name}: {len(lines)} not understood or falsely accepted")
@@ -115,9 +117,10 @@ def main() -> int:
 
 
 def cpu_seconds() -> float:
-    """CPU time of this process and of the tools it ran (speaker adaptation's)."""
+    """CPU time of this process, of the tools it ran (speaker adaptation's) and of the
+    Whisper worker running now."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + children.ru_utime + children.ru_stime
+    return time.process_time() + children.ru_utime + children.ru_stime + worker_usage()[0]
 
 
 if __name__ == "__main__":

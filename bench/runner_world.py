@@ -33,6 +33,7 @@ from voice_coach.app.understand import understand_clip
 from voice_coach.app.wake import WAKE_INTENT, WakeGate, wake_confidence
 from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_meanings
+from voice_coach.recognition.second_opinion import worker_usage
 from voice_coach.speech import synthesize
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +118,8 @@ def main() -> int:
               f"| {accepted / total_neg:.1%} | {woken}/{chances} | {wakes}/{wake_commands} "
               f"| {noise_cell} | {cpu / seconds:.3f} |", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak memory (RSS): {peak:.0f} MB")
+    print(f"\npeak memory (RSS): {peak:.0f} MB; Whisper's worker process: "
+          f"{worker_usage()[1]:.0f} MB")
     return 0
 
 

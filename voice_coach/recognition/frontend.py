@@ -13,6 +13,12 @@ calibrated on quiet speech (PocketSphinx's rejection model, its cepstral-mean pr
 echo gate) works as before, and idle listening costs no more CPU (RNNoise takes about 5% of
 a core). The switch is made only between utterances, never inside one.
 
+An utterance the engine turns down (empty text, though it heard speech) is put to
+Whisper's second opinion (second_opinion.py), on the raw audio: RNNoise takes consonants
+with the noise, and Whisper hears noisy speech better than denoised speech. Noise too
+faint to turn RNNoise on (a gust of wind) can still cost the engine a command, so this is
+done in any background.
+
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
 look like an 8 kHz headset's (recognition/narrowband.py).
@@ -30,6 +36,7 @@ from ..audio.clip import RATE
 from ..audio.denoise import Denoiser
 from .base import Recognizer, Result
 from .narrowband import RAW_WIDEBAND_DB, band_levels
+from .second_opinion import SecondOpinion
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +56,28 @@ commands said while running: with this hold, held-out commands with running step
 breathing went from 47% to 79% at 10 dB SNR and from 37% to 74% at 5 dB, wind from 76% to
 79% and 68% to 74% (bench/runner_world.py; docs/recognition-experiments.md)."""
 _HOLD_FRAMES = int(QUIET_HOLD_SECONDS * RATE // _FRAME)
+BEFORE_SECONDS = 1.0
+"""Raw audio kept from before the engine says an utterance started (it says so some way
+into the speech), for the second opinion."""
+KEEP_SECONDS = 8.0
+"""At most this much raw audio is kept for one utterance (the engine caps an utterance at
+a few seconds)."""
+SECOND_CONFIDENCE = 0.5
+"""The confidence of a phrase from the second opinion: taken, but not sure (a wake phrase
+from it starts a session only when said twice, app/wake.py)."""
 
 
 class Denoised:
     """`inner` hearing denoised audio whenever the background is noisy; everything else
     (learning, engine attributes) is `inner`'s."""
 
-    def __init__(self, inner: Recognizer) -> None:
+    def __init__(self, inner: Recognizer, second: SecondOpinion | None = None) -> None:
         self.inner = inner
+        self.second = second
+        """Whisper's second opinion, if installed."""
+        self._raw = bytearray()
+        """Raw audio of the utterance under way, a little before it and any utterance just
+        turned down (the engine may have split the command in two)."""
         self.name = inner.name
         self._denoiser: Denoiser | None = None
         self._levels: deque[float] = deque(maxlen=_WINDOW)
@@ -78,13 +99,15 @@ class Denoised:
                                  band_levels(np.frombuffer(chunk, dtype="<i2"))[1])
         if hasattr(self.inner, "wideband_input"):
             self.inner.wideband_input = self._raw_high > RAW_WIDEBAND_DB
+        self._keep(chunk)
         if self._denoiser is not None:
             chunk = self._denoiser.process(chunk)
         results = self.inner.accept(chunk)
-        for r in results:
+        for i, r in enumerate(results):
             self._in_utterance = not r.final
             if r.final:
                 self._raw_high = float("-inf")
+                results[i] = self._second_opinion(r)
         return results
 
     def finish(self) -> Result | None:
@@ -94,6 +117,8 @@ class Denoised:
         last = self.inner.finish()
         if last is not None:
             finals.append(last)
+        finals = [self._second_opinion(r) for r in finals]
+        self._raw.clear()
         self._in_utterance = False
         self._levels.clear()
         self._pending = self._pending[:0]
@@ -109,8 +134,8 @@ class Denoised:
     def learn(self, text: str) -> None:
         self.inner.learn(text)
 
-    _OWN = frozenset({"inner", "name", "_denoiser", "_levels", "_pending", "_in_utterance",
-                      "_quiet_frames", "_raw_high", "denoising"})
+    _OWN = frozenset({"inner", "name", "second", "_raw", "_denoiser", "_levels", "_pending",
+                      "_in_utterance", "_quiet_frames", "_raw_high", "denoising"})
     """Attributes of the wrapper itself; reading any other one reads the engine's."""
 
     def __getattr__(self, name: str) -> Any:
@@ -118,6 +143,30 @@ class Denoised:
         if name in self._OWN:  # not set yet (half-built, or being copied)
             raise AttributeError(name)
         return getattr(self.inner, name)
+
+    def _keep(self, chunk: bytes) -> None:
+        """Adds `chunk` to the raw audio kept for the second opinion."""
+        if self.second is None:
+            return
+        self._raw += chunk
+        keep = int((KEEP_SECONDS if self._in_utterance else BEFORE_SECONDS) * RATE) * 2
+        if len(self._raw) > keep:
+            del self._raw[:len(self._raw) - keep]
+
+    def _second_opinion(self, result: Result) -> Result:
+        """`result`, or, if the engine turned down speech in noise, the phrase Whisper
+        hears in the raw audio (if any)."""
+        if result.text:
+            self._raw.clear()  # acted on: not to be heard again
+            return result
+        if (self.second is None or not self._raw
+                or not getattr(self.inner, "heard_speech", True)):
+            return result
+        phrase = self.second.phrase(bytes(self._raw))
+        if not phrase:
+            return result
+        self._raw.clear()
+        return Result(phrase, SECOND_CONFIDENCE, final=True)
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""

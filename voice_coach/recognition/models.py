@@ -77,8 +77,13 @@ def make_recognizer(engine: str, phrases: Collection[str], model: str | None = N
     if not denoise:
         return EngineChoice(choice.recognizer, choice.notice + " Noise suppression is off.")
     from .frontend import Denoised
+    from .second_opinion import notice, second_opinion
 
-    return EngineChoice(Denoised(choice.recognizer), choice.notice)
+    second = second_opinion(phrases)
+    if second is not None and background:
+        second.prepare()  # the live coach: Whisper loads while the coach starts
+    return EngineChoice(Denoised(choice.recognizer, second),
+                        " ".join(filter(None, (choice.notice, notice()))))
 
 
 def _make_engine(engine: str, phrases: Collection[str], model: str | None, background: bool,

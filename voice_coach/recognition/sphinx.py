@@ -171,6 +171,9 @@ class PocketSphinxRecognizer:
         then it is not narrowband, however it looks once denoised."""
         self.last_narrowband = False
         """Whether the last utterance decoded came through an 8 kHz channel (narrowband.py)."""
+        self.heard_speech = True
+        """Whether the voice detector heard speech in the last utterance (else it was noise,
+        not even decoded)."""
 
     # --- the voice learnt so far -----------------------------------------------------------
     @property
@@ -356,7 +359,8 @@ class PocketSphinxRecognizer:
 
     def _decode(self, speech: bytes) -> Result:
         self._turned_down = None
-        if not self._utterances.speech_heard:  # noise: not even decoded
+        self.heard_speech = self._utterances.speech_heard
+        if not self.heard_speech:  # noise: not even decoded
             log.debug("no speech in the utterance (Silero VAD)")
             self.last_features = None
             return Result("", 0.0, final=True)

