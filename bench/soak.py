@@ -10,7 +10,8 @@ up for. Prints a Markdown table.
 The background is pink noise at RMS 60 (quiet) unless `--noise` (a kind of
 bench/noises.py, generated in the run) and `--level` say otherwise: `--noise traffic
 --level 3000 --sessions 0` is ten minutes of loud noise at the microphone when run with
-`--minutes 10`. The peak RSS of the process is printed at the end.
+`--minutes 10`. The peak RSS of the process (and of Whisper's worker process) is printed
+at the end.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from voice_coach.audio.clip import RATE, AudioClip
 from voice_coach.audio.sources import ScheduledSource
 from voice_coach.dialogue import VirtualClock
 from voice_coach.recognition import make_recognizer, phrase_meanings
+from voice_coach.recognition.second_opinion import worker_usage
 from voice_coach.speech import Pyttsx3Synthesizer, synthesize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,7 +144,8 @@ def main() -> int:
     for name, rss, decode, rtf, count in rows:
         print(f"| {name} | {rss:.0f} MB | {decode:.0f} ms | {rtf:.3f} | {count} |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS: {peak:.0f} MB; false wake-ups in {args.minutes:.0f} min of idle "
+    print(f"\npeak RSS: {peak:.0f} MB (Whisper's worker process: {worker_usage()[1]:.0f} MB); "
+          f"false wake-ups in {args.minutes:.0f} min of idle "
           f"listening with "
           f"{int(total / 20)} stray sentences: {false_wakes}; "
           f"sessions ended by 'stop': {completed}/{args.sessions}")
