@@ -1,5 +1,6 @@
-"""Whisper's second opinion on utterances turned down in noise (recognition/second_opinion.py):
-real Whisper tiny.en and real PocketSphinx on espeak-ng speech, nothing stood in for."""
+"""Whisper's second opinion on utterances the engine turns down (recognition/second_opinion.py):
+real Whisper tiny.en and real PocketSphinx on espeak-ng speech; only the last test, of
+which audio the front end keeps, uses stand-ins (it tests no recognition)."""
 
 from __future__ import annotations
 

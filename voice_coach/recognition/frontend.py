@@ -154,8 +154,8 @@ class Denoised:
             del self._raw[:len(self._raw) - keep]
 
     def _second_opinion(self, result: Result) -> Result:
-        """`result`, or, if the engine turned down speech in noise, the phrase Whisper
-        hears in the raw audio (if any)."""
+        """`result`, or, if the engine turned down an utterance with speech in it, the
+        phrase Whisper hears in the raw audio (if any)."""
         if result.text:
             self._raw.clear()  # acted on: not to be heard again
             return result

