@@ -54,7 +54,8 @@ def _options(suppress: bool) -> argparse.ArgumentParser:
                         help="Vosk model directory")
     parent.add_argument("--no-denoise", dest="denoise", action="store_false",
                         default=default(True),
-                        help="no noise suppression (RNNoise) in front of the recognizer")
+                        help="no front end: no noise suppression (RNNoise), no second "
+                             "opinion (Whisper) on what the recognizer turns down")
     parent.add_argument("--no-tones", dest="tones", action="store_false",
                         default=default(True),
                         help="no soft tone when a spoken command is heard (live and demo)")

@@ -2,7 +2,8 @@
 
 `Denoised` wraps any `Recognizer`, so the live coach, `recognize`, `simulate --audio` and
 the demo all hear the same front end; `make_recognizer(..., denoise=False)` (the
-`--no-denoise` option) leaves it out, to compare.
+`--no-denoise` option) leaves it out, to compare: noise suppression and the second
+opinion both.
 
 RNNoise (`audio.denoise`) runs only while the background is noisy: the level of the
 quietest tenth of the last half second, with the signal's mean removed, above

