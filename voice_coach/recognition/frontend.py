@@ -18,8 +18,7 @@ An utterance the engine turns down (empty text, though it heard speech) is put t
 Whisper's second opinion (second_opinion.py), on the raw audio: RNNoise takes consonants
 with the noise, and Whisper hears noisy speech better than denoised speech. Noise too
 faint to turn RNNoise on (a gust of wind) can still cost the engine a command, so this is
-done in any background. A phrase the engine did hear is checked by Whisper too, and
-Whisper's phrase taken if it means something else (second_opinion.py says when).
+done in any background.
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
@@ -157,13 +156,10 @@ class Denoised:
 
     def _second_opinion(self, result: Result) -> Result:
         """`result`, or, if the engine turned down an utterance with speech in it, the
-        phrase Whisper hears in the raw audio (if any); a phrase the engine heard, or the
-        one of another meaning Whisper hears instead."""
+        phrase Whisper hears in the raw audio (if any)."""
         if result.text:
-            other = (self.second.correction(result.text, bytes(self._raw))
-                     if self.second is not None and self._raw else None)
             self._raw.clear()  # acted on: not to be heard again
-            return result if other is None else Result(other, SECOND_CONFIDENCE, final=True)
+            return result
         if (self.second is None or not self._raw
                 or not getattr(self.inner, "heard_speech", True)):
             return result
