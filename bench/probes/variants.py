@@ -33,6 +33,11 @@ VARIANT is one of:
   atten     RNNoise's suppression limited to ATTEN_DB: the noisy input is mixed back in at
             -ATTEN_DB, so that the weak consonants RNNoise takes away with the noise keep
             some of their sound (an "attenuation limit", as DeepFilterNet has)
+  whisper-near
+            an utterance Whisper's second opinion does not find a phrase in is put to it
+            once more with its fainter voices taken out: NEAR_MODE=gate attenuates by
+            30 dB each 10 ms whose 50 ms level is more than NEAR_DB under the loudest,
+            NEAR_MODE=cut keeps only the stretch within NEAR_DB of it (`nearest_voice`)
   no-s      every grammar word with /s/ or /z/ gets a pronunciation without them, as an
             8 kHz headset leaves them (their energy is above 4 kHz)
 
@@ -60,6 +65,8 @@ TRIM_NOISY = os.environ.get("TRIM_NOISY") == "1"
 TRIM_QUIET = os.environ.get("TRIM_QUIET") == "1"
 GATE_DB = float(os.environ.get("GATE_DB", "8"))
 LOUDEST_QUIET = os.environ.get("LOUDEST_QUIET") == "1"
+NEAR_MODE = os.environ.get("NEAR_MODE", "gate")
+NEAR_DB = float(os.environ.get("NEAR_DB", "10"))
 
 
 def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
@@ -302,9 +309,34 @@ def atten() -> None:
     denoise.Denoiser.process = limited  # type: ignore[method-assign]
 
 
+def whisper_near() -> None:
+    from voice_coach.recognition.second_opinion import SecondOpinion
+    from voice_coach.recognition.sphinx_utterances import levels, nearest_voice
+
+    def nearer(audio: bytes) -> bytes | None:
+        if NEAR_MODE == "cut":
+            return nearest_voice(audio, NEAR_DB)
+        level = levels(audio, 5)
+        if len(level) < 10:
+            return None
+        gain = np.where(level >= level.max() - NEAR_DB, 1.0, 10 ** (-30 / 20))
+        gain = np.repeat(np.convolve(gain, np.ones(5) / 5, mode="same"), 160)
+        x = np.frombuffer(audio, dtype="<i2")[:len(gain)] * gain
+        return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+
+    phrase = SecondOpinion.phrase
+
+    def twice(self: Any, audio: bytes) -> str | None:
+        found = phrase(self, audio)
+        other = None if found else nearer(audio)
+        return found if other is None else phrase(self, other)
+
+    SecondOpinion.phrase = twice  # type: ignore[method-assign]
+
+
 VARIANTS = {"loudest": loudest, "loudest-clip": loudest_clip, "gate": gate,
             "fillers": fillers, "no-s": no_s, "keyphrase": keyphrase, "trim": trim,
-            "atten": atten}
+            "atten": atten, "whisper-near": whisper_near}
 
 
 def main() -> None:
