@@ -76,6 +76,14 @@ def _levels(samples: np.ndarray, smooth: int = 15) -> np.ndarray:
     return levels(samples.astype("<i2").tobytes(), smooth)
 
 
+def _with_gain(samples: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """`samples` (int16) with each 10 ms frame scaled by its `gain` (at most 1)."""
+    out = samples.astype(np.float64)
+    per_sample = np.repeat(gain, 160)[:len(out)]
+    out[:len(per_sample)] *= per_sample
+    return out.astype(np.int16)
+
+
 def loudest_stretch(speech: bytes, within_db: float = LOUDEST_DB) -> bytes | None:
     """The nearest voice of `speech` (the kept `nearest_voice`) within `within_db` of the
     loudest; None if that is most of it anyway, or too short to hold a word."""
@@ -218,11 +226,7 @@ def gate() -> None:
         mixed = mix(samples, *args, **kwargs)
         own = _levels(samples)
         runner = float(np.median(own[own > own.max() - 20]))
-        level = _levels(mixed)
-        gain = np.repeat(np.where(level < runner - GATE_DB, 0.01, 1.0), 160)
-        out = mixed.astype(np.float64)
-        out[:len(gain)] *= gain
-        return out.astype(np.int16)
+        return _with_gain(mixed, np.where(_levels(mixed) < runner - GATE_DB, 0.01, 1.0))
 
     noises.mix = gated
 
@@ -311,18 +315,18 @@ def atten() -> None:
 
 def whisper_near() -> None:
     from voice_coach.recognition.second_opinion import SecondOpinion
-    from voice_coach.recognition.sphinx_utterances import levels, nearest_voice
+    from voice_coach.recognition.sphinx_utterances import nearest_voice
 
     def nearer(audio: bytes) -> bytes | None:
         if NEAR_MODE == "cut":
             return nearest_voice(audio, NEAR_DB)
-        level = levels(audio, 5)
+        samples = np.frombuffer(audio, dtype="<i2")
+        level = _levels(samples, 5)
         if len(level) < 10:
             return None
         gain = np.where(level >= level.max() - NEAR_DB, 1.0, 10 ** (-30 / 20))
-        gain = np.repeat(np.convolve(gain, np.ones(5) / 5, mode="same"), 160)
-        x = np.frombuffer(audio, dtype="<i2")[:len(gain)] * gain
-        return np.clip(x, -32768, 32767).astype("<i2").tobytes()
+        smooth = np.convolve(gain, np.ones(5) / 5, mode="same")
+        return _with_gain(samples, smooth).astype("<i2").tobytes()
 
     phrase = SecondOpinion.phrase
 
