@@ -71,8 +71,18 @@ def test_a_phrase_whisper_repeats_counts_once():
     assert once("doctor doctor") == "doctor"
     assert once("next step") == "next step"
     assert once("stop stop go") == "stop stop go"
+    # Cut at the token limit in the middle of a repeat:
+    assert once("time left time left ti") == "time left"
+    assert once("how much longer how much longer how") == "how much longer"
+    assert once("how much longer how much") == "how much longer how much"  # once and a bit
 
 
+def test_whispers_window_is_the_utterance_and_two_seconds_of_silence_at_most_ten():
+    from voice_coach.recognition.whisper_worker import window_seconds  # needs Whisper's packages
+
+    assert window_seconds(16000) == 3
+    assert window_seconds(16000 * 5 // 2) == 5  # 2.5 s + 2 s, rounded up
+    assert window_seconds(16000 * 30) == 10     # a long utterance: its first 10 s
 @pytest.mark.slow
 def test_a_command_turned_down_in_running_noise_is_heard_by_whisper(engine, whisper):
     """PocketSphinx turns "next step" down in footsteps and breathing (denoised, its

@@ -67,10 +67,13 @@ def normalise(text: str) -> str:
 
 def once(words: str) -> str:
     """`words` said once, if they are one phrase said again and again: on a short window
-    Whisper's greedy decoding can repeat itself ("time left time left time left")."""
+    Whisper's greedy decoding can repeat itself ("time left time left time left"), and a
+    transcript cut at its token limit can end in the middle of a repeat ("time left time
+    left ti"). Twice at least: "next step ne" is not "next step"."""
     split = words.split()
     for size in range(1, len(split) // 2 + 1):
-        if len(split) % size == 0 and split == split[:size] * (len(split) // size):
+        repeated = (split[:size] * (len(split) // size + 1))[:len(split)]
+        if split[:-1] == repeated[:-1] and repeated[-1].startswith(split[-1]):
             return " ".join(split[:size])
     return words
 

@@ -10,6 +10,7 @@ the package, whose audio and VAD libraries would add about 50 MB). Its memory, a
 from __future__ import annotations
 
 import importlib.util
+import math
 import socket
 import sys
 from pathlib import Path
@@ -21,11 +22,22 @@ import tokenizers
 
 from .worker import serve
 
-WINDOW_SECONDS = 10
-"""The window Whisper hears, the utterance padded with silence (commands are at most a few
-seconds; the usual 30 s window takes about four times the CPU)."""
-MAX_TOKENS = 48
-"""A command is a few tokens; a window of noise can make Whisper repeat itself."""
+MAX_WINDOW_SECONDS = 10
+"""The longest window Whisper hears (commands are at most a few seconds; the usual 30 s
+window takes about four times the CPU)."""
+PAD_SECONDS = 2.0
+"""Silence after the utterance in the window Whisper hears: the window is the utterance
+and this much more, in whole seconds. Its encoder's time grows with the window; with much
+less silence after the speech, Whisper repeats itself ("next next next ...")."""
+MAX_TOKENS = 20
+"""A transcript stops after this many tokens. The longest phrase takes 13 ("How do I stop
+cramps from happening again?"); a longer transcript is no phrase, and noise can make
+Whisper go on repeating itself."""
+
+
+def window_seconds(samples: int) -> int:
+    """The window, in seconds, for an utterance of `samples` (16 kHz)."""
+    return min(MAX_WINDOW_SECONDS, math.ceil(samples / 16000 + PAD_SECONDS))
 
 
 def _feature_extractor() -> Any:
@@ -58,8 +70,9 @@ class _Whisper:
     def transcribe(self, audio: bytes) -> str:
         """The words in `audio` (16 kHz int16), as Whisper writes them."""
         samples = np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768
-        frames = WINDOW_SECONDS * 100
-        mel = self._features(samples[:WINDOW_SECONDS * 16000], chunk_length=WINDOW_SECONDS)
+        seconds = window_seconds(len(samples))
+        frames = seconds * 100
+        mel = self._features(samples[:seconds * 16000], chunk_length=seconds)
         window = np.zeros((1, mel.shape[0], frames), dtype=np.float32)
         window[0, :, :min(frames, mel.shape[1])] = mel[:, :frames]
         [result] = self._model.generate(ctranslate2.StorageView.from_array(window), [self._prompt],
