@@ -18,7 +18,11 @@ An utterance the engine turns down (empty text, though it heard speech) is put t
 Whisper's second opinion (second_opinion.py), on the raw audio: RNNoise takes consonants
 with the noise, and Whisper hears noisy speech better than denoised speech. Noise too
 faint to turn RNNoise on (a gust of wind) can still cost the engine a command, so this is
-done in any background.
+done in any background. A phrase the engine did hear is checked by Whisper too where the
+engine is least sure, in noise (RNNoise on) and from an 8 kHz headset, and Whisper's
+phrase taken if it means something else (second_opinion.py says when). In quiet, full-band
+speech the engine takes about one command in a hundred for another: the check is not worth
+the time it would add to every answer there.
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
@@ -156,10 +160,13 @@ class Denoised:
 
     def _second_opinion(self, result: Result) -> Result:
         """`result`, or, if the engine turned down an utterance with speech in it, the
-        phrase Whisper hears in the raw audio (if any)."""
+        phrase Whisper hears in the raw audio (if any); a phrase the engine heard, or the
+        one of another meaning Whisper hears instead."""
         if result.text:
+            other = (self.second.correction(result.text, bytes(self._raw))
+                     if self.second is not None and self._raw and self._unsure() else None)
             self._raw.clear()  # acted on: not to be heard again
-            return result
+            return result if other is None else Result(other, SECOND_CONFIDENCE, final=True)
         if (self.second is None or not self._raw
                 or not getattr(self.inner, "heard_speech", True)):
             return result
@@ -168,6 +175,11 @@ class Denoised:
             return result
         self._raw.clear()
         return Result(phrase, SECOND_CONFIDENCE, final=True)
+
+    def _unsure(self) -> bool:
+        """Whether the engine's last utterance is one to check: heard in noise, or through
+        an 8 kHz channel."""
+        return self.denoising or bool(getattr(self.inner, "last_narrowband", False))
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""

