@@ -11,7 +11,11 @@ subtracted). Earlier benches took the end from when paplay finished draining the
 minus its trailing silence: that comes a few hundred ms late (paplay waits for the sound
 server's buffers), so it made answers look faster; it is printed too, for comparison.
 
-    python -m bench.live [--runs 20] [--hold 60] [--idle 60] [--pauses 10]
+    python -m bench.live [--runs 20] [--hold 60] [--idle 60] [--pauses 10] [--narrowband]
+
+`--narrowband` plays the user's speech as an 8 kHz headset microphone sends it
+(bench/noises.py), where Whisper checks the commands PocketSphinx hears
+(voice_coach/recognition/frontend.py).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import noises
 from bench.pulse import PrivatePulse
 from voice_coach.app.data import CoachData
 from voice_coach.app.echo import EchoGate
@@ -35,6 +40,7 @@ from voice_coach.app.live import Devices, LiveCoach, run_live
 from voice_coach.app.playback import Playback
 from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio import write_audio
+from voice_coach.audio.clip import AudioClip
 from voice_coach.audio.devices import Microphone, Speaker
 from voice_coach.dialogue import MonotonicClock
 from voice_coach.recognition import make_recognizer, phrase_meanings
@@ -89,7 +95,7 @@ LOUD = 300
 
 
 class Bench:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, narrowband: bool = False) -> None:
         self.pulse = PrivatePulse(folder)
         self.pulse.start()
         import os
@@ -109,7 +115,10 @@ class Bench:
         self.wavs: dict[str, Path] = {}
         for text in ("cramp help", "stop", "next step", "no", "ready", "pause", "resume"):
             self.wavs[text] = folder / f"{text.replace(' ', '_')}.wav"
-            write_audio(self.wavs[text], synthesize(text, *USER_VOICE))
+            speech = synthesize(text, *USER_VOICE)
+            if narrowband:
+                speech = AudioClip(noises.narrowband(speech.samples), speech.rate)
+            write_audio(self.wavs[text], speech)
         self._stop = threading.Event()
         self.mic: TappedMicrophone | None = None
 
@@ -260,9 +269,11 @@ def main() -> int:
     parser.add_argument("--hold", type=int, default=60)
     parser.add_argument("--idle", type=float, default=60.0)
     parser.add_argument("--pauses", type=int, default=10)
+    parser.add_argument("--narrowband", action="store_true",
+                        help="the user's speech as an 8 kHz headset microphone sends it")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        bench = Bench(Path(tmp))
+        bench = Bench(Path(tmp), args.narrowband)
         try:
             print(f"idle listening for {args.idle:.0f} s ...", file=sys.stderr)
             cpu = idle_cpu(bench, args.idle)
