@@ -123,7 +123,7 @@ class SecondOpinion:
 
     def checks(self, phrase: str) -> bool:
         """Whether the engine's `phrase` is checked (`correction`) before it is acted on."""
-        return not self.failed and self._meanings.get(phrase, phrase) not in UNCHECKED
+        return not self.failed and self._meaning(phrase) not in UNCHECKED
 
     def correction(self, phrase: str, audio: bytes) -> str | None:
         """The phrase of another meaning Whisper hears in `audio`, where the engine heard
@@ -133,10 +133,13 @@ class SecondOpinion:
         heard = self.phrase(audio)
         if heard is None:
             return None
-        meaning = self._meanings.get(heard, heard)
-        if meaning == self._meanings.get(phrase, phrase) or meaning in NOT_OVERRULING:
+        meaning = self._meaning(heard)
+        if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
             return None
         return heard
+
+    def _meaning(self, phrase: str) -> str:
+        return self._meanings.get(phrase, phrase)
 
     def _worker(self) -> Worker | None:
         with _lock:
