@@ -19,11 +19,12 @@ Whisper's second opinion (second_opinion.py), on the raw audio: RNNoise takes co
 with the noise, and Whisper hears noisy speech better than denoised speech. Noise too
 faint to turn RNNoise on (a gust of wind) can still cost the engine a command, so this is
 done in any background. A phrase the engine did hear is checked by Whisper too where the
-engine is least sure: in noise (RNNoise on), from an 8 kHz headset, and, in quiet
-full-band speech, where its confidence is under CHECK_BELOW. Whisper's phrase is taken if
-it means something else, and the engine's turned down if Whisper hears other words that fit
-far better (second_opinion.py says when). The check is not made on every command: it would
-add about 200 ms to every answer.
+engine is least sure, in noise (RNNoise on) and from an 8 kHz headset: Whisper's phrase is
+taken if it means something else, and the engine's turned down if Whisper hears other words
+that fit far better (second_opinion.py says when). In quiet, full-band speech nothing is
+checked: the check adds 200 ms or more to an answer on a 2-core CPU without AVX-512
+(checking the phrases the engine is less sure of there was measured and not kept:
+docs/recognition-experiments.md).
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
@@ -68,10 +69,6 @@ into the speech), for the second opinion."""
 KEEP_SECONDS = 8.0
 """At most this much raw audio is kept for one utterance (the engine caps an utterance at
 a few seconds)."""
-CHECK_BELOW = 0.9
-"""In quiet full-band speech, the engine's phrases less sure than this are checked by the
-second opinion (unrelated speech forced onto a phrase scores under it; about one command
-in eight does too, so most answers are not delayed)."""
 SECOND_CONFIDENCE = 0.5
 """The confidence of a phrase from the second opinion: taken, but not sure (a wake phrase
 from it starts a session only when said twice, app/wake.py)."""
@@ -169,7 +166,7 @@ class Denoised:
         one of another meaning Whisper hears instead."""
         if result.text:
             taken: str | None = result.text
-            if self.second is not None and self._raw and self._unsure(result):
+            if self.second is not None and self._raw and self._unsure():
                 taken = self.second.check(result.text, bytes(self._raw))
             self._raw.clear()  # acted on or turned down: not to be heard again
             if taken == result.text:
@@ -184,11 +181,10 @@ class Denoised:
         self._raw.clear()
         return Result(phrase, SECOND_CONFIDENCE, final=True)
 
-    def _unsure(self, result: Result) -> bool:
-        """Whether the engine's `result` is one to check: heard in noise, through an 8 kHz
-        channel, or less sure than `CHECK_BELOW`."""
-        return (self.denoising or bool(getattr(self.inner, "last_narrowband", False))
-                or result.confidence < CHECK_BELOW)
+    def _unsure(self) -> bool:
+        """Whether the engine's last utterance is one to check: heard in noise, or through
+        an 8 kHz channel."""
+        return self.denoising or bool(getattr(self.inner, "last_narrowband", False))
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""
