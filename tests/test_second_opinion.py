@@ -15,7 +15,13 @@ from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import Result, make_recognizer, phrase_meanings, second_opinion
 from voice_coach.recognition.base import recognize_clip
 from voice_coach.recognition.frontend import SECOND_CONFIDENCE, Denoised
-from voice_coach.recognition.second_opinion import INSTALL, SecondOpinion, normalise, once
+from voice_coach.recognition.second_opinion import (
+    INSTALL,
+    VETO_MARGIN,
+    SecondOpinion,
+    normalise,
+    once,
+)
 from voice_coach.speech import synthesize
 
 
@@ -34,9 +40,9 @@ class Asked:
         self.asked += 1
         return self.inner.phrase(audio)
 
-    def correction(self, phrase: str, audio: bytes) -> str | None:
+    def check(self, phrase: str, audio: bytes) -> str | None:
         self.checked += self.inner.checks(phrase)
-        return self.inner.correction(phrase, audio)
+        return self.inner.check(phrase, audio)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +137,22 @@ def test_a_command_understood_in_quiet_is_not_checked(engine, whisper):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text,voice,kind,decoded", [
+    ("good morning", "en", "8k", "what will we need"),  # Whisper: "Good morning."
+    ("call my mom", "en", "8k", "hold on"),
+    ("play some music", "en-us-nyc", "steps", "wait a minute"),
+])
+def test_unrelated_speech_the_engine_forces_onto_a_phrase_is_turned_down(engine, whisper, text,
+                                                                         voice, kind, decoded):
+    """From a headset or in noise PocketSphinx takes these for commands; Whisper hears other
+    words that fit far better."""
+    assert heard(engine, None, text, voice, kind, 3)[0] == decoded
+    asked = Asked(whisper)
+    assert heard(engine, asked, text, voice, kind, 3) == ("", 0.0)
+    assert asked.checked == 1
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["8k", "steps"])
 def test_a_command_understood_from_a_headset_or_in_noise_is_checked_and_kept(engine, whisper,
                                                                             kind):
@@ -148,27 +170,29 @@ def test_a_command_the_engine_takes_for_another_is_put_right_by_whisper(engine, 
     assert heard(engine, whisper, "quit", "en-us", "8k", 0) == ("quit", SECOND_CONFIDENCE)
 
 
-@pytest.mark.parametrize("engine_heard,whisper_heard,taken", [
-    ("wait", "quit", "quit"),         # another meaning: Whisper's phrase
-    ("wait", "hold on", None),        # the same meaning: the engine's stays
-    ("next", "yeah", None),           # a yes never overrules
-    ("not yet", "next", "next"),
-    ("next", "nah", None),            # nor a no
-    ("next", None, None),             # no phrase heard
+@pytest.mark.parametrize("engine_heard,whisper_heard,fit,taken", [
+    ("wait", "Quit.", -6.0, "quit"),          # another meaning: Whisper's phrase
+    ("wait", "Hold on!", -6.0, "wait"),       # the same meaning: the engine's stays
+    ("next", "Yeah.", -6.0, "next"),          # a yes never overrules
+    ("not yet", "Next.", -6.0, "next"),
+    ("next", "Nah.", -6.0, "next"),           # nor a no
+    ("next", "", 0.0, "next"),                # nothing heard
+    ("what will we need", "Good morning.", VETO_MARGIN - 0.1, None),  # far worse: turned down
+    ("what will we need", "What we need.", VETO_MARGIN + 0.1, "what will we need"),
 ])
-def test_which_of_whispers_phrases_overrule_the_engines(phrases, tmp_path, engine_heard,
-                                                        whisper_heard, taken):
+def test_what_whispers_transcript_makes_of_the_engines_phrase(phrases, tmp_path, engine_heard,
+                                                              whisper_heard, fit, taken):
     """The rule alone: Whisper's answer is given, not recognised."""
     opinion = SecondOpinion(phrases, tmp_path)
-    opinion.phrase = lambda audio: whisper_heard  # type: ignore[method-assign]
-    assert opinion.correction(engine_heard, b"\0\0" * 1600) == taken
+    opinion._call = lambda name, *args: (whisper_heard, fit)  # type: ignore[method-assign]
+    assert opinion.check(engine_heard, b"\0\0" * 1600) == taken
 
 
 def test_a_stop_is_never_checked(phrases, tmp_path):
     opinion = SecondOpinion(phrases, tmp_path)
-    opinion.phrase = lambda audio: "next"  # type: ignore[method-assign]
+    opinion._call = lambda name, *args: ("Next.", -9.0)  # type: ignore[method-assign]
     assert not opinion.checks("stop") and opinion.checks("wait")
-    assert opinion.correction("stop", b"\0\0" * 1600) is None
+    assert opinion.check("stop", b"\0\0" * 1600) == "stop"
 
 
 def test_without_whispers_packages_the_coach_says_so_and_runs(phrases, monkeypatch):
@@ -226,9 +250,9 @@ class Notes:
         self.audio.append(np.frombuffer(audio, dtype="<i2"))
         return None
 
-    def correction(self, phrase: str, audio: bytes) -> str | None:
+    def check(self, phrase: str, audio: bytes) -> str | None:
         self.checked.append(np.frombuffer(audio, dtype="<i2"))
-        return None
+        return phrase
 
 
 def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_command_again():

@@ -19,10 +19,12 @@ Whisper's second opinion (second_opinion.py), on the raw audio: RNNoise takes co
 with the noise, and Whisper hears noisy speech better than denoised speech. Noise too
 faint to turn RNNoise on (a gust of wind) can still cost the engine a command, so this is
 done in any background. A phrase the engine did hear is checked by Whisper too where the
-engine is least sure, in noise (RNNoise on) and from an 8 kHz headset, and Whisper's
-phrase taken if it means something else (second_opinion.py says when). In quiet, full-band
-speech the engine takes about one command in a hundred for another: the check is not worth
-the time it would add to every answer there.
+engine is least sure, in noise (RNNoise on) and from an 8 kHz headset: Whisper's phrase is
+taken if it means something else, and the engine's turned down if Whisper hears other words
+that fit far better (second_opinion.py says when). In quiet, full-band speech nothing is
+checked: the check adds 200 ms or more to an answer on a 2-core CPU without AVX-512
+(checking the phrases the engine is less sure of there was measured and not kept:
+docs/recognition-experiments.md).
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
@@ -163,10 +165,13 @@ class Denoised:
         phrase Whisper hears in the raw audio (if any); a phrase the engine heard, or the
         one of another meaning Whisper hears instead."""
         if result.text:
-            other = (self.second.correction(result.text, bytes(self._raw))
-                     if self.second is not None and self._raw and self._unsure() else None)
-            self._raw.clear()  # acted on: not to be heard again
-            return result if other is None else Result(other, SECOND_CONFIDENCE, final=True)
+            taken: str | None = result.text
+            if self.second is not None and self._raw and self._unsure():
+                taken = self.second.check(result.text, bytes(self._raw))
+            self._raw.clear()  # acted on or turned down: not to be heard again
+            if taken == result.text:
+                return result
+            return Result(taken or "", SECOND_CONFIDENCE if taken else 0.0, final=True)
         if (self.second is None or not self._raw
                 or not getattr(self.inner, "heard_speech", True)):
             return result

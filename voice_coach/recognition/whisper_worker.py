@@ -20,6 +20,7 @@ import ctranslate2
 import numpy as np
 import tokenizers
 
+from .second_opinion import normalise, once
 from .worker import serve
 
 MAX_WINDOW_SECONDS = 10
@@ -69,18 +70,42 @@ class _Whisper:
 
     def transcribe(self, audio: bytes) -> str:
         """The words in `audio` (16 kHz int16), as Whisper writes them."""
+        return self._transcript(self._encode(audio))
+
+    def weigh(self, audio: bytes, phrase: str) -> tuple[str, float]:
+        """Whisper's transcript of `audio` and how much worse `phrase` fits it: the mean
+        log-probability per token Whisper gives `phrase`, less the one it gives its own
+        transcript (both lower case, without punctuation); 0.0 where the two are the same
+        words, or Whisper heard none."""
+        encoded = self._encode(audio)
+        text = self._transcript(encoded)
+        own = once(normalise(text))
+        if not own or own == phrase:
+            return text, 0.0
+        return text, self._fit(encoded, phrase) - self._fit(encoded, own)
+
+    def _encode(self, audio: bytes) -> Any:
         samples = np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768
         seconds = window_seconds(len(samples))
         frames = seconds * 100
         mel = self._features(samples[:seconds * 16000], chunk_length=seconds)
         window = np.zeros((1, mel.shape[0], frames), dtype=np.float32)
         window[0, :, :min(frames, mel.shape[1])] = mel[:, :frames]
-        [result] = self._model.generate(ctranslate2.StorageView.from_array(window), [self._prompt],
-                                        beam_size=1, max_length=MAX_TOKENS,
-                                        suppress_blank=True, suppress_tokens=[-1])
+        return self._model.encode(ctranslate2.StorageView.from_array(window))
+
+    def _transcript(self, encoded: Any) -> str:
+        [result] = self._model.generate(encoded, [self._prompt], beam_size=1,
+                                        max_length=MAX_TOKENS, suppress_blank=True,
+                                        suppress_tokens=[-1])
         tokens = [t for t in result.sequences_ids[0] if t < self._end]
         return str(self._tokenizer.decode(tokens)).strip()
 
+    def _fit(self, encoded: Any, words: str) -> float:
+        """The mean log-probability per token of `words` after the start of a transcript."""
+        tokens = self._tokenizer.encode(" " + words, add_special_tokens=False).ids
+        [result] = self._model.align(encoded, self._prompt[:1], [tokens],
+                                     [encoded.shape[1] * 2])
+        return float(np.mean(np.log(np.maximum(result.text_token_probs, 1e-9))))
 
 if __name__ == "__main__":
     serve(socket.socket(fileno=int(sys.argv[1])), _Whisper())
