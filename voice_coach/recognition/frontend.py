@@ -162,8 +162,9 @@ class Denoised:
 
     def _second_opinion(self, result: Result) -> Result:
         """`result`, or, if the engine turned down an utterance with speech in it, the
-        phrase Whisper hears in the raw audio (if any); a phrase the engine heard, or the
-        one of another meaning Whisper hears instead."""
+        phrase Whisper hears in the raw audio (if any); for a phrase the engine heard, it,
+        the one of another meaning Whisper hears instead, or nothing where Whisper turns
+        it down."""
         if result.text:
             taken: str | None = result.text
             if self.second is not None and self._raw and self._unsure():

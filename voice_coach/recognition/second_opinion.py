@@ -106,6 +106,8 @@ class SecondOpinion:
 
     def __init__(self, phrases: Collection[str], path: Path) -> None:
         self._phrases = {normalise(p): p for p in phrases}
+        self._known = frozenset(self._phrases)
+        """Whisper's words that are a phrase: its fit is then not needed (`check`)."""
         self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
                                           else {p: p for p in phrases})
         self._path = path
@@ -151,7 +153,7 @@ class SecondOpinion:
         if not self.checks(phrase):
             return phrase
         try:
-            text, margin = self._call("weigh", audio, phrase)
+            text, margin = self._call("weigh", audio, phrase, self._known)
         except _Unanswered:
             return phrase
         heard = self._phrases.get(once(normalise(text)))

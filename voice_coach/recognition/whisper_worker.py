@@ -13,6 +13,7 @@ import importlib.util
 import math
 import socket
 import sys
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -72,15 +73,17 @@ class _Whisper:
         """The words in `audio` (16 kHz int16), as Whisper writes them."""
         return self._transcript(self._encode(audio))
 
-    def weigh(self, audio: bytes, phrase: str) -> tuple[str, float]:
+    def weigh(self, audio: bytes, phrase: str, known: Collection[str] = ()
+              ) -> tuple[str, float]:
         """Whisper's transcript of `audio` and how much worse `phrase` fits it: the mean
         log-probability per token Whisper gives `phrase`, less the one it gives its own
         transcript (both lower case, without punctuation); 0.0 where the two are the same
-        words, or Whisper heard none."""
+        words, Whisper heard none, or its words are one of `known` (phrases: the caller
+        then takes or ignores them, and needs no fit)."""
         encoded = self._encode(audio)
         text = self._transcript(encoded)
         own = once(normalise(text))
-        if not own or own == phrase:
+        if not own or own == phrase or own in known:
             return text, 0.0
         return text, self._fit(encoded, phrase) - self._fit(encoded, own)
 
