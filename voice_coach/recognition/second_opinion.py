@@ -36,7 +36,7 @@ from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from .worker import Worker, WorkerError
+from ..worker import Worker, WorkerError
 
 log = logging.getLogger(__name__)
 

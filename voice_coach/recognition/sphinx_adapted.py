@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar, cast
 
+from ..worker import Worker, WorkerError
 from .base import ModelError
 from .choice import Decode, Likelihood
 from .sphinx_decoder import (
@@ -31,7 +32,6 @@ from .sphinx_decoder import (
     load_with_transform,
     phrase_scores,
 )
-from .worker import Worker, WorkerError
 
 _WORKER = "voice_coach.recognition.sphinx_worker"
 """The module the transform's decoder runs in, in a process of its own."""

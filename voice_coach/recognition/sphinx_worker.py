@@ -10,8 +10,8 @@ import socket
 import sys
 from typing import Any
 
+from ..worker import serve
 from .sphinx_decoder import NO_RIVAL, Rivals, hear, load_with_transform, phrase_scores
-from .worker import serve
 
 
 class _Decoder:

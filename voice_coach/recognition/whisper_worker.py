@@ -21,8 +21,8 @@ import ctranslate2
 import numpy as np
 import tokenizers
 
+from ..worker import serve
 from .second_opinion import normalise, once
-from .worker import serve
 
 MAX_WINDOW_SECONDS = 10
 """The longest window Whisper hears (commands are at most a few seconds; the usual 30 s

@@ -2,12 +2,14 @@
 
 `Worker(module, setup)` starts `python -m <module>` with one end of a socket pair and sends
 it calls, pickled; each answer comes back as a Future, so the caller goes on meanwhile.
-The module serves them with `serve` (sphinx_worker.py: the decoder with the speaker's
-transform; whisper_worker.py: Whisper's second opinion).
+The module serves them with `serve` (recognition/sphinx_worker.py: the decoder with the
+speaker's transform; recognition/whisper_worker.py: Whisper's second opinion).
 A process started this way runs only this module: not the program that started it
 (which multiprocessing's "spawn" would import again) and not a copy of it ("fork", unsafe
 with the audio threads running). The worker ends when its socket closes, that is, when
-this side closes it or exits.
+this side closes it or exits, and not before: the worker runs in a process group of its
+own, so Ctrl-C, which the terminal sends to its foreground group, reaches only the coach,
+which handles it (it stops speech and says "Bye.").
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Worker:
         try:
             self._process = subprocess.Popen(
                 [sys.executable, "-m", module, str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, process_group=0)
         except OSError as err:
             ours.close()
             raise WorkerError(f"cannot start {sys.executable}: {err}") from err
