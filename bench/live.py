@@ -21,13 +21,13 @@ server's buffers), so it made answers look faster; it is printed too, for compar
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import tempfile
 import threading
 import time
-from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +41,8 @@ from voice_coach.app.playback import Playback
 from voice_coach.app.transcript import TranscriptEvent
 from voice_coach.audio import write_audio
 from voice_coach.audio.clip import AudioClip
-from voice_coach.audio.devices import Microphone, Speaker
+from voice_coach.audio.devices import Microphone
+from voice_coach.audio.speaker_process import SpeakerProcess
 from voice_coach.dialogue import MonotonicClock
 from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.speech import Pyttsx3Synthesizer, synthesize
@@ -52,22 +53,6 @@ USER_VOICE = ("en-us", 160)
 """espeak-ng voice of the user (one the calibration saw; recognition is measured elsewhere)."""
 PAD = 0.5
 """Trailing silence in each synthesized clip (evaluate.synthesize)."""
-
-
-class TimedSpeaker(Speaker):
-    """The coach's speaker, noting when each clip starts and each cut takes effect
-    (monotonic time, at the device: PortAudio's latency estimate added)."""
-
-    def __init__(self) -> None:
-        self.onsets: deque[float] = deque(maxlen=1000)
-        self.cuts: deque[float] = deque(maxlen=1000)
-        super().__init__()
-
-    def started(self, at: float) -> None:
-        self.onsets.append(at)
-
-    def cut(self, at: float) -> None:
-        self.cuts.append(at)
 
 
 class TappedMicrophone(Microphone):
@@ -98,13 +83,11 @@ class Bench:
     def __init__(self, folder: Path, narrowband: bool = False) -> None:
         self.pulse = PrivatePulse(folder)
         self.pulse.start()
-        import os
-
         os.environ.update({k: self.pulse.env[k] for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")})
         data = CoachData.load()
         recognizer = make_recognizer("pocketsphinx", phrase_meanings(data.intents),
                                      background=True).recognizer  # as the live coach
-        self.speaker = TimedSpeaker()
+        self.speaker = SpeakerProcess()  # as the live coach's; it notes onsets and cuts
         self.voice = Playback(Pyttsx3Synthesizer(), None)
         self.heard: list[tuple[float, str | None]] = []
         self.counts: list[float] = []
@@ -150,10 +133,11 @@ class Bench:
         heard = max((t for t in self.mic.loud if t < drained + 0.2), default=drained)
         return drained, heard
 
-    def wait(self, what: Iterable[float], after: float, timeout: float = 6.0) -> float | None:
+    def wait(self, what: Callable[[], list[float]], after: float, timeout: float = 6.0,
+             ) -> float | None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            later = [t for t in list(what) if t > after]
+            later = [t for t in what() if t > after]
             if later:
                 return later[0]
             time.sleep(0.01)
@@ -170,13 +154,29 @@ class Bench:
         self.pulse.stop()
 
 
+def cpu_seconds() -> float:
+    """CPU time used so far by the coach: this process and its worker processes (the
+    speaker's, Whisper's, the transform decoder's); not the sound server or paplay."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    total = own.ru_utime + own.ru_stime
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) != os.getpid() or b"voice_coach" not in (
+                    proc / "cmdline").read_bytes():
+                continue
+        except (OSError, IndexError, ValueError):  # a process that just ended
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def idle_cpu(bench: Bench, seconds: float) -> float:
-    start_cpu = resource.getrusage(resource.RUSAGE_SELF)
+    start_cpu = cpu_seconds()
     start = time.monotonic()
     time.sleep(seconds)
-    end_cpu = resource.getrusage(resource.RUSAGE_SELF)
-    used = (end_cpu.ru_utime - start_cpu.ru_utime) + (end_cpu.ru_stime - start_cpu.ru_stime)
-    return used / (time.monotonic() - start)
+    return (cpu_seconds() - start_cpu) / (time.monotonic() - start)
 
 
 def answers_and_barge_in(bench: Bench, runs: int,
@@ -187,7 +187,7 @@ def answers_and_barge_in(bench: Bench, runs: int,
     missed = 0
     for _ in range(runs):
         drained, end = bench.say("cramp help")
-        onset = bench.wait(bench.speaker.onsets, end)
+        onset = bench.wait(lambda: bench.speaker.onsets, end)
         if onset is None or not bench.coach.manager.active:
             missed += 1
             bench.quiet()
@@ -198,7 +198,7 @@ def answers_and_barge_in(bench: Bench, runs: int,
         # it is still talking when "stop" is heard (between sentences nothing is cut).
         time.sleep(max(0.0, onset + 1.0 - time.monotonic()))
         _, end = bench.say("stop")
-        cut = bench.wait(bench.speaker.cuts, end)
+        cut = bench.wait(lambda: bench.speaker.cuts, end)
         if cut is None or bench.coach.manager.active:
             missed += 1
         else:

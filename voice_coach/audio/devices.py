@@ -238,7 +238,12 @@ class Speaker:
         out[filled:] = 0
         start = now + self._latency
         block = out.astype(np.float64)
-        self._played.append((start, start + frames / self.rate, float(np.mean(block * block))))
+        self.played(start, start + frames / self.rate, float(np.mean(block * block)))
+
+    def played(self, start: float, end: float, power: float) -> None:
+        """A block reaches the device between monotonic times `start` and `end` with mean
+        square `power`. Called from the audio thread; kept for `power()`."""
+        self._played.append((start, end, power))
 
     @property
     def _latency(self) -> float:

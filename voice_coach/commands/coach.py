@@ -13,6 +13,7 @@ from ..app.playback import Playback
 from ..app.terminal import StatusLine, StopRequest
 from ..app.text_mode import run_text
 from ..audio.devices import DeviceError, Microphone, Speaker, reset_portaudio
+from ..audio.speaker_process import SpeakerProcess
 from ..dialogue import MonotonicClock
 from ..speech import SpeechError
 from .common import load, notice, prerender, recognizer, synthesizer
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _played(voice: Playback, start: float, end: float) -> float:
     out = voice.out
-    return out.power(start, end) if isinstance(out, Speaker) else 0.0
+    return out.power(start, end) if isinstance(out, SpeakerProcess) else 0.0
 
 
 def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
@@ -42,7 +43,7 @@ def run_hands_free(args: argparse.Namespace, data: CoachData) -> int:
     voice = Playback(synth)
     devices = Devices(
         open_source=lambda: Microphone(args.input_device),
-        open_output=None if args.mute else (lambda: Speaker(args.output_device)),
+        open_output=None if args.mute else (lambda: SpeakerProcess(args.output_device)),
         voice=voice, reset=reset_portaudio)
     engine = recognizer(args, data, background=True)
     try:  # opened once, here, so a missing device gives its own message; run_live uses them

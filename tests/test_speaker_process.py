@@ -1,0 +1,148 @@
+"""The coach's speaker in a process of its own (voice_coach/audio/speaker_process.py), on a
+private PulseAudio server's virtual speaker: it plays, stops, reports what it played and
+when its device is gone, and keeps playing while the coach's process is busy."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bench.pulse import PrivatePulse
+from voice_coach.audio import read_audio
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
+    server = PrivatePulse(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def run(pulse: PrivatePulse, script: str) -> dict:
+    """Run `script` (prelude included) against the private server; what it printed last."""
+    done = subprocess.run([sys.executable, "-c", PRELUDE + script], env=pulse.env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+PRELUDE = """
+import json, os, signal, time
+import numpy as np
+from voice_coach.audio.clip import AudioClip
+from voice_coach.audio.devices import DeviceError, Speaker
+from voice_coach.audio.speaker_process import SpeakerProcess
+
+RATE = 22050
+def tone(seconds):
+    t = np.arange(round(seconds * RATE)) / RATE
+    return AudioClip((8000 * np.sin(2 * np.pi * 440 * t)).astype(np.int16), RATE)
+
+def hold_the_lock(seconds):
+    # sum() over a range runs in C without letting other threads in, as a decode does
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        sum(range(3_000_000))
+"""
+
+_PLAY_AND_STOP = """
+speaker = SpeakerProcess()
+time.sleep(1.0)  # PulseAudio takes about a second to start pulling audio
+idle = speaker.busy
+speaker.play(tone(1.0))
+sent = time.monotonic()
+busy = speaker.busy
+time.sleep(0.6)
+playing = speaker.power(time.monotonic() - 0.4, time.monotonic() - 0.2)
+time.sleep(1.0)
+done = speaker.busy
+silent = speaker.power(time.monotonic() - 0.3, time.monotonic() - 0.1)
+speaker.play(tone(5.0))
+time.sleep(0.5)
+speaker.stop()
+stopped = time.monotonic()
+time.sleep(0.3)
+out = dict(idle=idle, busy=busy, playing=playing, done=done, silent=silent,
+           after_stop=speaker.busy, onsets=[t - sent for t in speaker.onsets],
+           cuts=[t - stopped for t in speaker.cuts], lost=speaker.lost)
+speaker.close()
+print(json.dumps(out))
+"""
+
+
+def test_it_plays_reports_what_it_played_and_stops(pulse: PrivatePulse, tmp_path: Path):
+    recording = tmp_path / "speaker.wav"
+    recorder = pulse.record(recording)
+    try:
+        out = run(pulse, _PLAY_AND_STOP)
+    finally:
+        recorder.terminate()
+        recorder.wait(timeout=10)
+    assert not out["idle"] and out["busy"] and not out["done"] and not out["after_stop"]
+    assert out["playing"] > 1e7 > 1e2 > out["silent"], "the echo gate sees what plays"
+    assert len(out["onsets"]) == 2 and 0 <= out["onsets"][0] < 0.3
+    assert len(out["cuts"]) == 1 and -0.1 < out["cuts"][0] < 0.3
+    assert not out["lost"]
+    heard = read_audio(recording).samples.astype(np.float64)
+    frames = heard[:len(heard) // 320 * 320].reshape(-1, 320)  # 20 ms each
+    loud = np.sqrt(np.mean(frames * frames, axis=1)) > 3000  # the tone's is ~5700
+    assert 1.3 < loud.sum() * 0.02 < 2.0, "1 s of tone, then 0.5 s until the stop"
+
+
+_BUSY_COACH = """
+out = {}
+for kind in (Speaker, SpeakerProcess):
+    speaker = kind()
+    time.sleep(1.0)
+    before = speaker.underflows
+    speaker.play(tone(4.0))
+    time.sleep(0.5)
+    hold_the_lock(1.5)
+    time.sleep(0.5)
+    out[kind.__name__] = speaker.underflows - before
+    speaker.close()
+print(json.dumps(out))
+"""
+
+
+def test_a_busy_coach_does_not_starve_it(pulse: PrivatePulse):
+    """While the coach's process holds Python's lock for 1.5 s (a long decode), a speaker
+    in that process runs dry (the reason for the process); this one does not."""
+    out = run(pulse, _BUSY_COACH)
+    assert out["Speaker"] > 0, "holding the lock starves a speaker in the same process"
+    assert out["SpeakerProcess"] == 0
+
+
+_LOSSES = """
+out = {}
+try:
+    SpeakerProcess("no such device")
+except DeviceError as err:
+    out["error"] = str(err)
+speaker = SpeakerProcess()
+time.sleep(1.0)
+out["before"] = speaker.lost
+os.kill(speaker._worker.pid, signal.SIGKILL)
+time.sleep(0.5)
+out["after"] = speaker.lost
+speaker.play(tone(0.5))  # nothing to play on: no exception either
+speaker.stop()
+speaker.close()
+print(json.dumps(out))
+"""
+
+
+def test_a_bad_device_or_a_lost_process_is_reported(pulse: PrivatePulse):
+    out = run(pulse, _LOSSES)
+    assert "no output device matches 'no such device'" in out["error"]
+    assert out["before"] is False and out["after"] is True
