@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +38,6 @@ def first_sentence(text: str) -> str:
 pytestmark = pytest.mark.slow
 
 USER_VOICE = ("en-us", 160)  # a calibration voice; recognition is measured elsewhere
-
-
-@pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
-    server = PrivatePulse(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 class Coach:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -17,14 +16,6 @@ from bench.pulse import PrivatePulse
 from voice_coach.audio import read_audio
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def pulse(tmp_path: Path) -> Iterator[PrivatePulse]:
-    server = PrivatePulse(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 def run(pulse: PrivatePulse, script: str) -> dict:
