@@ -237,8 +237,11 @@ class Speaker:
                     self._queue[0] = (head[take:], True)
         out[filled:] = 0
         start = now + self._latency
-        block = out.astype(np.float64)
-        self.played(start, start + frames / self.rate, float(np.mean(block * block)))
+        power = 0.0
+        if filled:
+            block = out[:filled].astype(np.float64)
+            power = float(np.dot(block, block)) / frames
+        self.played(start, start + frames / self.rate, power)
 
     def played(self, start: float, end: float, power: float) -> None:
         """A block reaches the device between monotonic times `start` and `end` with mean
