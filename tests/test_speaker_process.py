@@ -13,9 +13,7 @@ import numpy as np
 import pytest
 
 from bench.pulse import PrivatePulse
-from voice_coach.audio import read_audio
-
-pytestmark = pytest.mark.slow
+from voice_coach.audio import read_audio, speaker_process
 
 
 def run(pulse: PrivatePulse, script: str) -> dict:
@@ -71,6 +69,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_it_plays_reports_what_it_played_and_stops(pulse: PrivatePulse, tmp_path: Path):
     recording = tmp_path / "speaker.wav"
     recorder = pulse.record(recording)
@@ -106,6 +105,7 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_a_busy_coach_does_not_starve_it(pulse: PrivatePulse):
     """While the coach's process holds Python's lock for 1.5 s (a long decode), a speaker
     in that process runs dry (the reason for the process); this one does not."""
@@ -133,7 +133,33 @@ print(json.dumps(out))
 """
 
 
+@pytest.mark.slow
 def test_a_bad_device_or_a_lost_process_is_reported(pulse: PrivatePulse):
     out = run(pulse, _LOSSES)
     assert "no output device matches 'no such device'" in out["error"]
     assert out["before"] is False and out["after"] is True
+
+
+def test_power_over_the_shared_ring_matches_a_plain_scan():
+    """`power` looks at recent blocks first and the whole ring for spans further back;
+    its answer is that of a scan of every block, before and after the ring wraps."""
+    rate, blocksize = 22050, 512
+    size = speaker_process._blocks(rate, blocksize)
+    shared = speaker_process._Shared(bytearray(speaker_process._Shared.size(size)), size)
+    speaker = speaker_process.SpeakerProcess.__new__(speaker_process.SpeakerProcess)
+    speaker._shared = shared
+    rng = np.random.default_rng(1)
+    step = blocksize / rate
+    written: list[tuple[float, float, float]] = []
+    for total in (0, 10, 100, size, 3 * size + 7):
+        for i in range(len(written), total):
+            written.append((i * step, (i + 1) * step, float(rng.uniform(0, 1e6))))
+            shared.blocks[i % size] = written[-1]
+        shared.head[0] = total
+        kept = written[-size:]
+        now = total * step
+        for start, end in ((now - 0.3, now - 0.1), (now - 5, now - 4), (now - 39, now - 30),
+                           (-1.0, now + 1)):
+            scan = [p for s, e, p in kept if e > start and s < end]
+            assert speaker.power(start, end) == pytest.approx(
+                float(np.mean(scan)) if scan else 0.0, rel=1e-9), (total, start, end)

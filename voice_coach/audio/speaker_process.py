@@ -40,6 +40,9 @@ from .devices import (
 _MODULE = "voice_coach.audio.speaker_process"
 OPEN_SECONDS = 20.0
 """How long the speaker's process may take to start and open its device."""
+RECENT_BLOCKS = 64
+"""`power` looks at this many of the newest blocks (1.5 s) first: the echo gate's spans
+are mostly recent, and the whole ring (40 s) takes ~20 times as long."""
 EVENTS = 1024
 """How many clip starts and cuts are remembered (for measuring: bench/live.py)."""
 
@@ -131,11 +134,22 @@ class SpeakerProcess:
 
     def power(self, start: float, end: float) -> float:
         """Mean square of what reached the speaker between monotonic times start and end."""
-        shared = self._shared
-        count = min(int(shared.head[_BLOCKS]), len(shared.blocks))
-        blocks = shared.blocks[:count]  # written ones only; the one being written is not
+        blocks = self._recent(RECENT_BLOCKS)
+        if len(blocks) == RECENT_BLOCKS and blocks[0, 1] > start:  # a span further back
+            blocks = self._recent(len(self._shared.blocks))
         overlap = (blocks[:, 1] > start) & (blocks[:, 0] < end)
         return float(np.mean(blocks[overlap, 2])) if overlap.any() else 0.0
+
+    def _recent(self, n: int) -> np.ndarray:
+        """The last `n` blocks written (or all there are), oldest first; the block being
+        written is not among them."""
+        ring = self._shared.blocks
+        count = int(self._shared.head[_BLOCKS])
+        n = min(n, count, len(ring))
+        first, last = (count - n) % len(ring), count % len(ring)
+        if first < last or n == 0:
+            return ring[first:first + n]
+        return np.concatenate([ring[first:], ring[:last]])
 
     @property
     def onsets(self) -> list[float]:
