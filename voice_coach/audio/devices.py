@@ -26,8 +26,6 @@ log = logging.getLogger(__name__)
 
 STALL_SECONDS = 2.0
 """A running stream whose callback has not run for this long has lost its device."""
-PLAYED_HISTORY_SECONDS = 40.0
-"""How far back the speaker remembers what it played (the echo gate looks back 30 s)."""
 BLOCK = 512
 """Samples per speaker callback (23 ms at 22.05 kHz): the device's buffer, and so the delay
 before an answer is heard, is about two of them (1024 made it 93 ms, 512 makes it 46 ms)."""
@@ -35,13 +33,16 @@ START_SECONDS = 5.0
 """A new stream may take this long to deliver its first block (PulseAudio takes ~1 s)."""
 
 
-def _stalled(stream: Any, opened: float, last: float | None) -> bool:
-    now = time.monotonic()
-    if not stream.active:
-        return True
+def silent_too_long(opened: float, last: float | None) -> bool:
+    """Whether a stream opened at monotonic time `opened`, whose callback last ran at
+    `last` (None: not yet), has lost its device."""
     if last is None:
-        return now - opened > START_SECONDS
-    return now - last > STALL_SECONDS
+        return time.monotonic() - opened > START_SECONDS
+    return time.monotonic() - last > STALL_SECONDS
+
+
+def _stalled(stream: Any, opened: float, last: float | None) -> bool:
+    return not stream.active or silent_too_long(opened, last)
 
 
 class DeviceError(Exception):
@@ -203,9 +204,6 @@ class Speaker:
         """Blocks PortAudio reported as late: the device ran dry (a gap or click)."""
         self._opened = time.monotonic()
         self._last: float | None = None
-        self._played: deque[tuple[float, float, float]] = deque(
-            maxlen=round(PLAYED_HISTORY_SECONDS * rate / blocksize))
-        """(start, end, mean square) of each block sent to the device, in monotonic time."""
         try:
             self._stream = sd.OutputStream(samplerate=rate, channels=1, dtype="int16",
                                            device=find_device(device, "output"),
@@ -245,8 +243,8 @@ class Speaker:
 
     def played(self, start: float, end: float, power: float) -> None:
         """A block reaches the device between monotonic times `start` and `end` with mean
-        square `power`. Called from the audio thread; kept for `power()`."""
-        self._played.append((start, end, power))
+        square `power`. Called from the audio thread; the speaker's process keeps these for
+        the echo gate (speaker_process.py)."""
 
     @property
     def _latency(self) -> float:
@@ -254,16 +252,6 @@ class Speaker:
             return float(self._stream.latency)
         except Exception:  # before the stream exists (first callback races the constructor)
             return 0.0
-
-    def power(self, start: float, end: float) -> float:
-        """Mean square of what reached the speaker between monotonic times start and end."""
-        blocks = []
-        for s, e, p in reversed(list(self._played)):  # a copy: the callback appends
-            if e <= start:
-                break
-            if s < end:
-                blocks.append(p)
-        return float(np.mean(blocks)) if blocks else 0.0
 
     def play(self, clip: AudioClip) -> None:
         with self._lock:

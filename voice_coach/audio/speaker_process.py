@@ -28,16 +28,11 @@ import numpy as np
 
 from ..worker import Worker, WorkerError, serve
 from .clip import AudioClip
-from .devices import (
-    BLOCK,
-    PLAYED_HISTORY_SECONDS,
-    STALL_SECONDS,
-    START_SECONDS,
-    DeviceError,
-    Speaker,
-)
+from .devices import BLOCK, DeviceError, Speaker, silent_too_long
 
 _MODULE = "voice_coach.audio.speaker_process"
+PLAYED_HISTORY_SECONDS = 40.0
+"""How far back the speaker remembers what it played (the echo gate looks back 30 s)."""
 OPEN_SECONDS = 20.0
 """How long the speaker's process may take to start and open its device."""
 RECENT_BLOCKS = 64
@@ -70,13 +65,26 @@ class _Shared:
     def size(blocks: int) -> int:
         return 8 * (_HEADER + 3 * blocks + 2 * EVENTS)
 
+    def newest(self, ring: np.ndarray, count_slot: int, n: int) -> np.ndarray:
+        """The last `n` entries written to `ring` (or all it holds), oldest first; its
+        count is in head[count_slot], and the entry being written is not among them."""
+        count = int(self.head[count_slot])
+        n = min(n, count, len(ring))
+        first, last = (count - n) % len(ring), count % len(ring)
+        if first < last or n == 0:
+            return ring[first:first + n]
+        return np.concatenate([ring[first:], ring[:last]])
+
+    def append(self, ring: np.ndarray, count_slot: int, entry: Any) -> None:
+        """Writes `entry` to `ring`, then counts it in head[count_slot]: a reader never
+        sees half an entry."""
+        count = int(self.head[count_slot])
+        ring[count % len(ring)] = entry
+        self.head[count_slot] = count + 1
+
     def events(self, ring: np.ndarray, count_slot: int) -> list[float]:
         """The times in an event ring, oldest first."""
-        count = int(self.head[count_slot])
-        if count <= EVENTS:
-            return [float(t) for t in ring[:count]]
-        first = count % EVENTS
-        return [float(t) for t in np.concatenate([ring[first:], ring[:first]])]
+        return [float(t) for t in self.newest(ring, count_slot, EVENTS)]
 
 
 class SpeakerProcess:
@@ -123,9 +131,7 @@ class SpeakerProcess:
         if not self._worker.alive:
             return True
         last = float(self._shared.head[_LAST])
-        if last == 0.0:
-            return time.monotonic() - self._opened > START_SECONDS
-        return time.monotonic() - last > STALL_SECONDS
+        return silent_too_long(self._opened, last or None)
 
     @property
     def underflows(self) -> int:
@@ -134,22 +140,12 @@ class SpeakerProcess:
 
     def power(self, start: float, end: float) -> float:
         """Mean square of what reached the speaker between monotonic times start and end."""
-        blocks = self._recent(RECENT_BLOCKS)
+        shared = self._shared
+        blocks = shared.newest(shared.blocks, _BLOCKS, RECENT_BLOCKS)
         if len(blocks) == RECENT_BLOCKS and blocks[0, 1] > start:  # a span further back
-            blocks = self._recent(len(self._shared.blocks))
+            blocks = shared.newest(shared.blocks, _BLOCKS, len(shared.blocks))
         overlap = (blocks[:, 1] > start) & (blocks[:, 0] < end)
         return float(np.mean(blocks[overlap, 2])) if overlap.any() else 0.0
-
-    def _recent(self, n: int) -> np.ndarray:
-        """The last `n` blocks written (or all there are), oldest first; the block being
-        written is not among them."""
-        ring = self._shared.blocks
-        count = int(self._shared.head[_BLOCKS])
-        n = min(n, count, len(ring))
-        first, last = (count - n) % len(ring), count % len(ring)
-        if first < last or n == 0:
-            return ring[first:first + n]
-        return np.concatenate([ring[first:], ring[:last]])
 
     @property
     def onsets(self) -> list[float]:
@@ -176,24 +172,17 @@ class _SharedSpeaker(Speaker):
         super().__init__(device, rate, blocksize)
 
     def played(self, start: float, end: float, power: float) -> None:
+        self._shared.append(self._shared.blocks, _BLOCKS, (start, end, power))
         head = self._shared.head
-        count = int(head[_BLOCKS])
-        self._shared.blocks[count % len(self._shared.blocks)] = (start, end, power)
-        head[_BLOCKS] = count + 1  # after the block: a reader never sees half of one
         head[_LAST] = time.monotonic()
         head[_UNDERFLOWS] = self.underflows
         head[_QUEUED] = len(self._queue)
 
     def started(self, at: float) -> None:
-        self._event(self._shared.starts, _STARTS, at)
+        self._shared.append(self._shared.starts, _STARTS, at)
 
     def cut(self, at: float) -> None:
-        self._event(self._shared.cuts, _CUTS, at)
-
-    def _event(self, ring: np.ndarray, count_slot: int, at: float) -> None:
-        count = int(self._shared.head[count_slot])
-        ring[count % EVENTS] = at
-        self._shared.head[count_slot] = count + 1
+        self._shared.append(self._shared.cuts, _CUTS, at)
 
     def play(self, clip: AudioClip) -> None:
         super().play(clip)
