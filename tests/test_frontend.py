@@ -21,9 +21,16 @@ from voice_coach.audio.denoise import Denoiser, denoise
 from voice_coach.cli import main
 from voice_coach.commands.recognize import rows as recognize_files
 from voice_coach.recognition import make_recognizer, phrase_meanings
-from voice_coach.recognition.frontend import QUIET_HOLD_SECONDS, Denoised
+from voice_coach.recognition.frontend import QUIET_HOLD_SECONDS, Denoised, percentile
 from voice_coach.recognition.sphinx_utterances import MAX_UTTERANCE_SECONDS, Utterances
 from voice_coach.speech import synthesize
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 49, 50])
+@pytest.mark.parametrize("q", [0, 10, 50, 90, 100])
+def test_percentile_is_numpys(n, q):
+    values = np.random.default_rng(n).normal(40.0, 8.0, n).tolist()
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
 
 
 def test_streaming_denoise_is_the_same_in_any_chunk_size():

@@ -44,7 +44,7 @@ PlayedPower = Callable[[float, float], float]
 
 def power(chunk: bytes) -> float:
     x = np.frombuffer(chunk, dtype=np.int16).astype(np.float64)
-    return float(np.mean(x * x)) if x.size else 0.0
+    return float(np.dot(x, x)) / x.size if x.size else 0.0
 
 
 class EchoGate:

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,16 @@ a few seconds)."""
 SECOND_CONFIDENCE = 0.5
 """The confidence of a phrase from the second opinion: taken, but not sure (a wake phrase
 from it starts a session only when said twice, app/wake.py)."""
+
+
+def percentile(values: Collection[float], q: float) -> float:
+    """`np.percentile(values, q)` (linear interpolation), at a fortieth of its cost on the 50
+    levels measured 50 times a second: numpy's takes ~0.2 ms a call, 1% of a core."""
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    i = int(k)
+    j = min(i + 1, len(ordered) - 1)
+    return ordered[i] + (ordered[j] - ordered[i]) * (k - i)
 
 
 class Denoised:
@@ -189,19 +200,23 @@ class Denoised:
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""
-        x = np.concatenate([self._pending, np.frombuffer(chunk, dtype="<i2")])
+        x = np.frombuffer(chunk, dtype="<i2").astype(np.float64)
+        if len(self._pending):
+            x = np.concatenate([self._pending, x])
         whole = len(x) // _FRAME * _FRAME
         frames, self._pending = x[:whole].reshape(-1, _FRAME), x[whole:]
         if len(frames):
-            ac = frames - frames.mean(axis=1, keepdims=True)
-            self._levels.extend(10 * np.log10(np.mean(ac**2, axis=1) + 1.0))
+            # The power of each frame with its mean removed: E[x^2] - E[x]^2.
+            mean = frames.sum(axis=1) / _FRAME
+            ac = np.einsum("ij,ij->i", frames, frames) / _FRAME - mean * mean
+            self._levels.extend((10 * np.log10(np.maximum(ac, 0.0) + 1.0)).tolist())
         return len(frames)
 
     def _noisy(self, new_frames: int) -> bool:
         """Whether the background of the last half second is noisy; counts the quiet."""
         if len(self._levels) < _MIN_FRAMES:
             return self.denoising
-        noisy = float(np.percentile(self._levels, _QUIET_SHARE)) >= NOISY_DB
+        noisy = percentile(self._levels, _QUIET_SHARE) >= NOISY_DB
         self._quiet_frames = 0 if noisy else self._quiet_frames + new_frames
         return noisy
 

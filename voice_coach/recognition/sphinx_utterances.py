@@ -133,7 +133,7 @@ class Pause(NamedTuple):
 def _level(frame: bytes) -> float:
     """Frame power in dB above one int16 step squared."""
     x = np.frombuffer(frame, dtype=np.int16).astype(np.float64)
-    return float(10 * np.log10(np.mean(x * x) + 1.0))
+    return float(10 * np.log10(np.dot(x, x) / len(x) + 1.0))
 
 
 def _new_endpointer(window: float) -> Any:
