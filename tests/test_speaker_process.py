@@ -141,8 +141,9 @@ def test_a_bad_device_or_a_lost_process_is_reported(pulse: PrivatePulse):
 
 
 def test_power_over_the_shared_ring_matches_a_plain_scan():
-    """`power` looks at recent blocks first and the whole ring for spans further back;
-    its answer is that of a scan of every block, before and after the ring wraps."""
+    """`power` looks at recent blocks first, the whole ring for spans further back, and
+    at none after a silence; its answer is that of a scan of every block, before and after
+    the ring wraps."""
     rate, blocksize = 22050, 512
     size = speaker_process._blocks(rate, blocksize)
     shared = speaker_process._Shared(bytearray(speaker_process._Shared.size(size)), size)
@@ -151,15 +152,17 @@ def test_power_over_the_shared_ring_matches_a_plain_scan():
     rng = np.random.default_rng(1)
     step = blocksize / rate
     written: list[tuple[float, float, float]] = []
-    for total in (0, 10, 100, size, 3 * size + 7):
+    for total in (0, 10, 100, size, 3 * size + 7, 4 * size):
         for i in range(len(written), total):
-            written.append((i * step, (i + 1) * step, float(rng.uniform(0, 1e6))))
-            shared.blocks[i % size] = written[-1]
-        shared.head[0] = total
+            # Silence between clips, and 200 silent blocks (4.6 s) at the end.
+            silent = i % 300 > 240 or i >= 4 * size - 200
+            written.append((i * step, (i + 1) * step,
+                            0.0 if silent else float(rng.uniform(0, 1e6))))
+            shared.played(*written[-1])
         kept = written[-size:]
         now = total * step
         for start, end in ((now - 0.3, now - 0.1), (now - 5, now - 4), (now - 39, now - 30),
-                           (-1.0, now + 1)):
+                           (-1.0, now + 1), (now - 3, now - 2.5)):
             scan = [p for s, e, p in kept if e > start and s < end]
             assert speaker.power(start, end) == pytest.approx(
                 float(np.mean(scan)) if scan else 0.0, rel=1e-9), (total, start, end)

@@ -42,7 +42,7 @@ EVENTS = 1024
 """How many clip starts and cuts are remembered (for measuring: bench/live.py)."""
 
 # The shared map: float64 slots. A header, then rings of played blocks and of events.
-_BLOCKS, _LAST, _UNDERFLOWS, _QUEUED, _STARTS, _CUTS = range(6)
+_BLOCKS, _LAST, _UNDERFLOWS, _QUEUED, _STARTS, _CUTS, _SOUNDED = range(7)
 _HEADER = 8
 
 
@@ -81,6 +81,12 @@ class _Shared:
         count = int(self.head[count_slot])
         ring[count % len(ring)] = entry
         self.head[count_slot] = count + 1
+
+    def played(self, start: float, end: float, power: float) -> None:
+        """Records a block played from `start` to `end` with mean square `power`."""
+        if power > 0.0:  # before the block is counted: a reader never skips a counted one
+            self.head[_SOUNDED] = end
+        self.append(self.blocks, _BLOCKS, (start, end, power))
 
     def events(self, ring: np.ndarray, count_slot: int) -> list[float]:
         """The times in an event ring, oldest first."""
@@ -141,6 +147,8 @@ class SpeakerProcess:
     def power(self, start: float, end: float) -> float:
         """Mean square of what reached the speaker between monotonic times start and end."""
         shared = self._shared
+        if shared.head[_SOUNDED] <= start:  # silent since before the span: idle listening
+            return 0.0
         blocks = shared.newest(shared.blocks, _BLOCKS, RECENT_BLOCKS)
         if len(blocks) == RECENT_BLOCKS and blocks[0, 1] > start:  # a span further back
             blocks = shared.newest(shared.blocks, _BLOCKS, len(shared.blocks))
@@ -172,7 +180,7 @@ class _SharedSpeaker(Speaker):
         super().__init__(device, rate, blocksize)
 
     def played(self, start: float, end: float, power: float) -> None:
-        self._shared.append(self._shared.blocks, _BLOCKS, (start, end, power))
+        self._shared.played(start, end, power)
         head = self._shared.head
         head[_LAST] = time.monotonic()
         head[_UNDERFLOWS] = self.underflows
