@@ -26,6 +26,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..audio.clip import mean_square
+
 MARGIN_DB = 6.0
 """How far above the expected leak the microphone must be for an utterance to count."""
 PLAYING_POWER = 1e4
@@ -42,11 +44,6 @@ PlayedPower = Callable[[float, float], float]
 """(start, end) clock times -> mean square of what the coach played in that span."""
 
 
-def power(chunk: bytes) -> float:
-    x = np.frombuffer(chunk, dtype=np.int16).astype(np.float64)
-    return float(np.dot(x, x)) / x.size if x.size else 0.0
-
-
 class EchoGate:
     """Decides whether what the recognizer heard was the coach's own voice."""
 
@@ -60,7 +57,7 @@ class EchoGate:
     def microphone(self, start: float, end: float, chunk: bytes) -> bytes:
         """Take a chunk captured between clock times `start` and `end`; returns it, or
         silence of the same length where it held only the coach's voice."""
-        mic = power(chunk)
+        mic = mean_square(chunk)
         self._mic.append((start, end, mic))
         while self._mic and self._mic[0][1] < end - HISTORY_SECONDS:
             self._mic.popleft()

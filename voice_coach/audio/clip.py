@@ -16,6 +16,12 @@ CLIPPED_SHARE = 0.01
 """Speech with more clipped samples than this is distorted: the microphone is overloaded."""
 
 
+def mean_square(chunk: bytes) -> float:
+    """The power of `chunk` (int16 samples): their mean square, 0 for no samples."""
+    x = np.frombuffer(chunk, dtype=np.int16).astype(np.float64)
+    return float(np.dot(x, x)) / x.size if x.size else 0.0
+
+
 def count_clipped(samples: np.ndarray) -> int:
     """How many of `samples` (int16) are at or above CLIP_LEVEL in magnitude."""
     return int(np.count_nonzero(np.abs(samples.astype(np.int32)) >= CLIP_LEVEL))

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped
+from ..audio.clip import CLIPPED_SHARE, RATE, count_clipped, mean_square
 from ..audio.vad import SpeechDetector
 from .rejection import FRAME, frame_energy
 
@@ -132,8 +132,7 @@ class Pause(NamedTuple):
 
 def _level(frame: bytes) -> float:
     """Frame power in dB above one int16 step squared."""
-    x = np.frombuffer(frame, dtype=np.int16).astype(np.float64)
-    return float(10 * np.log10(np.dot(x, x) / len(x) + 1.0))
+    return float(10 * np.log10(mean_square(frame) + 1.0))
 
 
 def _new_endpointer(window: float) -> Any:
