@@ -21,10 +21,11 @@ faint to turn RNNoise on (a gust of wind) can still cost the engine a command, s
 done in any background. A phrase the engine did hear is checked by Whisper too where the
 engine is least sure, in noise (RNNoise on) and from an 8 kHz headset: Whisper's phrase is
 taken if it means something else, and the engine's turned down if Whisper hears other words
-that fit far better (second_opinion.py says when). In quiet, full-band speech nothing is
-checked: the check adds 200 ms or more to an answer on a 2-core CPU without AVX-512
-(checking the phrases the engine is less sure of there was measured and not kept:
-docs/recognition-experiments.md).
+that fit far better (second_opinion.py says when). In quiet, full-band speech only the
+phrases the engine is less sure of (CHECK_BELOW) are checked: unrelated speech forced onto
+a phrase. Whisper is started on the raw audio as soon as the engine's utterance ends (the
+engine's `speech_ended`, where it has one), so that it runs alongside the engine's decode
+on the other core and its answer is ready sooner.
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can
@@ -44,7 +45,7 @@ from ..audio.clip import RATE
 from ..audio.denoise import Denoiser
 from .base import Recognizer, Result
 from .narrowband import RAW_WIDEBAND_DB, band_levels
-from .second_opinion import SecondOpinion
+from .second_opinion import Hearing, SecondOpinion
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ into the speech), for the second opinion."""
 KEEP_SECONDS = 8.0
 """At most this much raw audio is kept for one utterance (the engine caps an utterance at
 a few seconds)."""
+CHECK_BELOW = 0.9
+"""In quiet full-band speech, the engine's phrases less sure than this are checked by the
+second opinion (unrelated speech forced onto a phrase scores under it; about one command
+in eight does too)."""
 SECOND_CONFIDENCE = 0.5
 """The confidence of a phrase from the second opinion: taken, but not sure (a wake phrase
 from it starts a session only when said twice, app/wake.py)."""
@@ -96,6 +101,10 @@ class Denoised:
         self._raw = bytearray()
         """Raw audio of the utterance under way, a little before it and any utterance just
         turned down (the engine may have split the command in two)."""
+        self._hearing: Hearing | None = None
+        """Whisper's transcript of `_raw`, started where the engine's speech ended."""
+        if hasattr(inner, "speech_ended"):  # a wrapper before this one is replaced
+            inner.speech_ended = self._hear if second is not None else None
         self.name = inner.name
         self._denoiser: Denoiser | None = None
         self._levels: deque[float] = deque(maxlen=_WINDOW)
@@ -137,6 +146,7 @@ class Denoised:
             finals.append(last)
         finals = [self._second_opinion(r) for r in finals]
         self._raw.clear()
+        self._hearing = None
         self._in_utterance = False
         self._levels.clear()
         self._pending = self._pending[:0]
@@ -152,8 +162,8 @@ class Denoised:
     def learn(self, text: str) -> None:
         self.inner.learn(text)
 
-    _OWN = frozenset({"inner", "name", "second", "_raw", "_denoiser", "_levels", "_pending",
-                      "_in_utterance", "_quiet_frames", "_raw_high", "denoising"})
+    _OWN = frozenset({"inner", "name", "second", "_raw", "_hearing", "_denoiser", "_levels",
+                      "_pending", "_in_utterance", "_quiet_frames", "_raw_high", "denoising"})
     """Attributes of the wrapper itself; reading any other one reads the engine's."""
 
     def __getattr__(self, name: str) -> Any:
@@ -171,15 +181,21 @@ class Denoised:
         if len(self._raw) > keep:
             del self._raw[:len(self._raw) - keep]
 
+    def _hear(self) -> None:
+        """The engine's speech ended: Whisper starts on the raw audio now."""
+        if self.second is not None and self._raw:
+            self._hearing = self.second.start(bytes(self._raw))
+
     def _second_opinion(self, result: Result) -> Result:
         """`result`, or, if the engine turned down an utterance with speech in it, the
         phrase Whisper hears in the raw audio (if any); for a phrase the engine heard, it,
         the one of another meaning Whisper hears instead, or nothing where Whisper turns
         it down."""
+        hearing, self._hearing = self._hearing, None
         if result.text:
             taken: str | None = result.text
-            if self.second is not None and self._raw and self._unsure():
-                taken = self.second.check(result.text, bytes(self._raw))
+            if self.second is not None and self._raw and self._unsure(result):
+                taken = self.second.check(result.text, bytes(self._raw), hearing)
             self._raw.clear()  # acted on or turned down: not to be heard again
             if taken == result.text:
                 return result
@@ -187,16 +203,17 @@ class Denoised:
         if (self.second is None or not self._raw
                 or not getattr(self.inner, "heard_speech", True)):
             return result
-        phrase = self.second.phrase(bytes(self._raw))
+        phrase = self.second.phrase(bytes(self._raw), hearing)
         if not phrase:
             return result
         self._raw.clear()
         return Result(phrase, SECOND_CONFIDENCE, final=True)
 
-    def _unsure(self) -> bool:
-        """Whether the engine's last utterance is one to check: heard in noise, or through
-        an 8 kHz channel."""
-        return self.denoising or bool(getattr(self.inner, "last_narrowband", False))
+    def _unsure(self, result: Result) -> bool:
+        """Whether the engine's `result` is one to check: heard in noise, through an 8 kHz
+        channel, or less sure than CHECK_BELOW."""
+        return (self.denoising or bool(getattr(self.inner, "last_narrowband", False))
+                or result.confidence < CHECK_BELOW)
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""

@@ -33,8 +33,9 @@ import os
 import re
 import threading
 from collections.abc import Collection, Mapping
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..worker import Worker, WorkerError
 
@@ -106,11 +107,11 @@ class SecondOpinion:
 
     def __init__(self, phrases: Collection[str], path: Path) -> None:
         self._phrases = {normalise(p): p for p in phrases}
-        self._known = frozenset(self._phrases)
-        """Whisper's words that are a phrase: its fit is then not needed (`check`)."""
         self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
                                           else {p: p for p in phrases})
         self._path = path
+        self._key = 0
+        """The key of the last utterance given to the worker (`start`)."""
         self.failed = False
         """Set once the worker could not answer: the coach goes on without it."""
 
@@ -118,24 +119,40 @@ class SecondOpinion:
         """Start the worker (its model loads meanwhile), if it is not running."""
         self._worker()
 
-    def phrase(self, audio: bytes) -> str | None:
-        """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None."""
+    def start(self, audio: bytes) -> Hearing | None:
+        """Start Whisper on `audio` (16 kHz int16, undenoised) now, to have its transcript
+        sooner: the front end starts it as soon as the engine's utterance ends, so that
+        Whisper and the engine's decode run at once. None once the worker has failed."""
+        worker = None if self.failed else self._worker()
+        if worker is None:
+            return None
+        self._key += 1
+        return Hearing(self._key, worker.call("hear", self._key, audio))
+
+    def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
+        """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None; from
+        `hearing` where it was started on it."""
         try:
-            text = self._call("transcribe", audio)
+            _, text = self._heard(audio, hearing)
         except _Unanswered:
             return None
         found = self._phrases.get(once(normalise(text)))
         log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
         return found
 
-    def _call(self, name: str, *args: Any) -> Any:
-        """The worker's answer to `name(*args)`; `_Unanswered` if it has none (it is then
-        left out from now on)."""
-        worker = None if self.failed else self._worker()
-        if worker is None:
+    def _heard(self, audio: bytes, hearing: Hearing | None) -> tuple[int, str]:
+        """The key and text of Whisper's transcript of `audio` (`hearing`'s, if given)."""
+        if hearing is None:
+            hearing = self.start(audio)
+        if hearing is None:
             raise _Unanswered
+        return hearing.key, self._answer(hearing.text)
+
+    def _answer(self, future: Future[Any]) -> Any:
+        """The worker's answer; `_Unanswered` if it has none (it is then left out from
+        now on)."""
         try:
-            return worker.call(name, *args).result(timeout=TIMEOUT_SECONDS)
+            return future.result(timeout=TIMEOUT_SECONDS)
         except (WorkerError, TimeoutError) as err:
             self._fail(str(err) or "no answer in time")
             raise _Unanswered from err
@@ -144,19 +161,22 @@ class SecondOpinion:
         """Whether the engine's `phrase` is checked (`check`) before it is acted on."""
         return not self.failed and self._meaning(phrase) not in UNCHECKED
 
-    def check(self, phrase: str, audio: bytes) -> str | None:
-        """What to take where the engine heard `phrase` in `audio`: `phrase`, where
-        Whisper agrees, hears no phrase, or hears only a yes or a no; the phrase of another
-        meaning Whisper hears instead; None, where Whisper hears other words that fit far
-        better than `phrase` (unrelated speech: "good morning" decoded as "what will we
-        need")."""
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> str | None:
+        """What to take where the engine heard `phrase` in `audio` (Whisper's transcript
+        from `hearing`, if started on it): `phrase`, where Whisper agrees, hears no phrase,
+        or hears only a yes or a no; the phrase of another meaning Whisper hears instead;
+        None, where Whisper hears other words that fit far better than `phrase`
+        (unrelated speech: "good morning" decoded as "what will we need")."""
         if not self.checks(phrase):
             return phrase
         try:
-            text, margin = self._call("weigh", audio, phrase, self._known)
+            key, text = self._heard(audio, hearing)
+            own = once(normalise(text))
+            heard = self._phrases.get(own)
+            # Words that are no phrase: how much worse does the engine's phrase fit?
+            margin = self._weigh(key, phrase) if heard is None and own else 0.0
         except _Unanswered:
             return phrase
-        heard = self._phrases.get(once(normalise(text)))
         log.debug("Whisper heard %r where the engine heard %r (fit %+.1f)", text, phrase, margin)
         if heard is None:
             return None if margin < VETO_MARGIN else phrase
@@ -164,6 +184,14 @@ class SecondOpinion:
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
             return phrase
         return heard
+
+    def _weigh(self, key: int, phrase: str) -> float:
+        """How much worse `phrase` fits the audio Whisper heard under `key` than its own
+        words (whisper_worker.py)."""
+        worker = None if self.failed else self._worker()
+        if worker is None:
+            raise _Unanswered
+        return float(self._answer(worker.call("weigh", key, phrase)))
 
     def _meaning(self, phrase: str) -> str:
         return self._meanings.get(phrase, phrase)
@@ -187,6 +215,14 @@ class SecondOpinion:
             worker = _workers.pop(self._path, None)
         if worker is not None:
             worker.close()
+
+
+class Hearing(NamedTuple):
+    """Whisper's transcript of an utterance, under way (`SecondOpinion.start`)."""
+
+    key: int
+    """Where the worker keeps the utterance's encoding, for `check`'s fit."""
+    text: Future[str]
 
 
 class _Unanswered(Exception):

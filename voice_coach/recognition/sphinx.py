@@ -8,7 +8,7 @@ was learnt of the voice, sphinx_files.py knows the files. This module puts them 
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import NamedTuple
 
 from ..audio.clip import RATE
@@ -174,6 +174,10 @@ class PocketSphinxRecognizer:
         self.heard_speech = True
         """Whether the voice detector heard speech in the last utterance (else it was noise,
         not even decoded)."""
+        self.speech_ended: Callable[[], None] | None = None
+        """Called where an utterance with speech in it ends, before it is decoded, and at a
+        pause whose phrase will be answered if the pause holds: a front end can start its
+        own work on the speech while the engine decodes or waits."""
 
     # --- the voice learnt so far -----------------------------------------------------------
     @property
@@ -269,6 +273,8 @@ class PocketSphinxRecognizer:
             return None
         sure = self.rejection.score(best.features) >= bar + self.early_margin
         lead = self._lead(best, heard, adapted, audio, means[1], warp) if sure else NO_RIVAL
+        if sure and lead >= LEAD_MIN and self.speech_ended is not None:
+            self.speech_ended()  # it is answered if the pause holds
         return _AtPause(best, bar, audio, clean, warp, lead)
 
     def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float, narrow: bool,
@@ -339,6 +345,8 @@ class PocketSphinxRecognizer:
         (NEARBY_MARGIN), or if over a second of faint speech was cut and it means what
         the whole utterance's phrase meant ("next" in "on to the next" over the partner's
         words). In noise the noise is as loud at the edges: nothing is cut."""
+        if self.speech_ended is not None and self._utterances.speech_heard:
+            self.speech_ended()
         result = self._decode(speech)
         if (result.text or self.noisy_input or self.rejection is None
                 or not self._utterances.speech_heard):

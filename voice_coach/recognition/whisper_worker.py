@@ -13,7 +13,6 @@ import importlib.util
 import math
 import socket
 import sys
-from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +55,15 @@ def _feature_extractor() -> Any:
     return module.FeatureExtractor(feature_size=80)
 
 
+KEPT = 4
+"""How many utterances' encodings are kept for `weigh` (the newest)."""
+
+
 class _Whisper:
     def __init__(self) -> None:
         self._model: Any = None
+        self._kept: dict[int, tuple[Any, str]] = {}
+        """Encoder output and transcript of the utterances last heard, by key."""
 
     def start(self, model_path: str, threads: int) -> None:
         self._features = _feature_extractor()
@@ -69,23 +74,26 @@ class _Whisper:
         self._model = ctranslate2.models.Whisper(model_path, device="cpu", compute_type="int8",
                                                  intra_threads=threads)
 
-    def transcribe(self, audio: bytes) -> str:
-        """The words in `audio` (16 kHz int16), as Whisper writes them."""
-        return self._transcript(self._encode(audio))
-
-    def weigh(self, audio: bytes, phrase: str, known: Collection[str] = ()
-              ) -> tuple[str, float]:
-        """Whisper's transcript of `audio` and how much worse `phrase` fits it: the mean
-        log-probability per token Whisper gives `phrase`, less the one it gives its own
-        transcript (both lower case, without punctuation); 0.0 where the two are the same
-        words, Whisper heard none, or its words are one of `known` (phrases: the caller
-        then takes or ignores them, and needs no fit)."""
+    def hear(self, key: int, audio: bytes) -> str:
+        """The words in `audio` (16 kHz int16), as Whisper writes them; kept under `key`
+        for `weigh`."""
         encoded = self._encode(audio)
         text = self._transcript(encoded)
+        self._kept[key] = (encoded, text)
+        while len(self._kept) > KEPT:
+            del self._kept[min(self._kept)]
+        return text
+
+    def weigh(self, key: int, phrase: str) -> float:
+        """How much worse `phrase` fits the audio heard under `key` than Whisper's own
+        transcript of it: the mean log-probability per token Whisper gives `phrase`, less
+        the one it gives its transcript (both lower case, without punctuation); 0.0 where
+        the two are the same words, Whisper heard none, or the audio is no longer kept."""
+        encoded, text = self._kept.get(key, (None, ""))
         own = once(normalise(text))
-        if not own or own == phrase or own in known:
-            return text, 0.0
-        return text, self._fit(encoded, phrase) - self._fit(encoded, own)
+        if encoded is None or not own or own == phrase:
+            return 0.0
+        return self._fit(encoded, phrase) - self._fit(encoded, own)
 
     def _encode(self, audio: bytes) -> Any:
         samples = np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768
