@@ -25,7 +25,7 @@ that fit far better (second_opinion.py says when). In quiet, full-band speech on
 phrases the engine is less sure of (CHECK_BELOW) are checked: unrelated speech forced onto
 a phrase. Whisper is started on the raw audio as soon as the engine's utterance ends (the
 engine's `speech_ended`, where it has one), so that it runs alongside the engine's decode
-on the other core and its answer is ready sooner.
+where a core is free, and its answer is ready sooner.
 
 While it denoises, it also tells the engine whether the raw audio of the utterance under
 way reached above 4.4 kHz (`wideband_input`): denoised, a wideband microphone's speech can

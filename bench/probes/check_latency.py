@@ -1,0 +1,95 @@
+"""How long Whisper's check makes an answer wait in quiet: started where the speech ends
+(alongside the engine's decode, as the coach does), started after the decode, or no check.
+
+    python -m bench.probes.check_latency [--voice en-us] [--commands 40] [--others 15]
+
+Calibration voice and sentences only (bench/calibrate.py's commands and other sentences,
+every fourth). Each clip is fed to the front end in 20 ms chunks at the pace of real time,
+three times (one per variant, in turn); the latency is from the clip's last loud sample to
+the final result. Prints the median for the utterances checked and for the rest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from bench.calibrate import speech
+from voice_coach.app.data import CoachData
+from voice_coach.recognition import frontend, make_recognizer, phrase_meanings
+from voice_coach.speech import synthesize
+
+VARIANTS = ("alongside", "after", "unchecked")
+CHUNK = 320
+LOUD = 500
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voice", default="en-us")
+    parser.add_argument("--commands", type=int, default=40)
+    parser.add_argument("--others", type=int, default=15)
+    args = parser.parse_args()
+    data = CoachData.load()
+    front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
+    if front.second is None:
+        raise SystemExit("Whisper's second opinion is not installed")
+    engine, second = front.inner, front.second
+    second.prepare()
+    checked = [False]
+    check = second.check
+
+    def noted(*a: object) -> str | None:
+        checked[0] = True
+        return check(*a)  # type: ignore[arg-type]
+
+    second.check = noted  # type: ignore[method-assign]
+
+    def run(samples: np.ndarray, variant: str) -> tuple[str, float] | None:
+        engine.speech_ended = front._hear if variant == "alongside" else None
+        frontend.CHECK_BELOW = 0.0 if variant == "unchecked" else 0.9
+        x = np.concatenate([np.zeros(8000, np.int16), samples, np.zeros(16000, np.int16)])
+        end = (8000 + np.nonzero(np.abs(samples.astype(np.int32)) > LOUD)[0][-1]) / 16000
+        checked[0] = False
+        got = None
+        t0 = time.monotonic()
+        for i in range(0, len(x), CHUNK):
+            time.sleep(max(0.0, t0 + i / 16000 - time.monotonic()))
+            for r in front.accept(x[i:i + CHUNK].tobytes()):
+                if r.final and got is None:
+                    got = (r.text, time.monotonic() - t0 - end)
+        front.finish()
+        return got
+
+    pairs = speech(data)
+    sentences = ([s for s, w in pairs if w][::4][:args.commands]
+                 + [s for s, w in pairs if not w][::4][:args.others])
+    engine.new_speaker()
+    for s in ("next", "repeat", "how much longer"):  # the voice's warp is chosen first
+        run(synthesize(s, args.voice, 160).samples, "unchecked")
+    times: dict[tuple[str, bool], list[float]] = {}
+    for s in sentences:
+        samples = synthesize(s, args.voice, 160).samples
+        results = []
+        for variant in VARIANTS:
+            results.append((variant, run(samples, variant), checked[0]))
+        was_checked = any(c for _, _, c in results)
+        for variant, got, _ in results:
+            if got is not None:
+                times.setdefault((variant, was_checked), []).append(got[1] * 1000)
+    print("| variant | checked: median (n) | not checked: median (n) |")
+    print("|---|---|---|")
+    for variant in VARIANTS:
+        cells = []
+        for was in (True, False):
+            t = times.get((variant, was), [])
+            cells.append(f"{statistics.median(t):.0f} ms ({len(t)})" if t else "-")
+        print(f"| {variant} | {cells[0]} | {cells[1]} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
