@@ -162,6 +162,22 @@ def test_unrelated_speech_the_engine_forces_onto_a_phrase_is_turned_down(engine,
 
 
 @pytest.mark.slow
+def test_recognizers_sharing_whisper_each_get_their_own_utterance_weighed(engine, whisper,
+                                                                         phrases):
+    """Every recognizer of the process shares one Whisper worker, which keeps the last few
+    utterances for the fit: another recognizer's utterances, before or in between, must not
+    be taken for this one's (nor push it out)."""
+    from voice_coach.recognition.whisper_worker import KEPT  # needs Whisper's packages
+
+    speech = synthesize("next step").samples.tobytes()
+    for _ in range(KEPT + 1):
+        whisper.start(speech)
+    other = Asked(SecondOpinion(phrases, whisper._path))  # the same worker
+    assert heard(engine, other, "good morning", "en", "clean", 3) == ("", 0.0)
+    assert other.checked == 1
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["8k", "steps"])
 def test_a_command_understood_from_a_headset_or_in_noise_is_checked_and_kept(engine, whisper,
                                                                             kind):

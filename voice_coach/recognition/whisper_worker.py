@@ -81,7 +81,7 @@ class _Whisper:
         text = self._transcript(encoded)
         self._kept[key] = (encoded, text)
         while len(self._kept) > KEPT:
-            del self._kept[min(self._kept)]
+            del self._kept[next(iter(self._kept))]  # the oldest
         return text
 
     def weigh(self, key: int, phrase: str) -> float:
