@@ -211,9 +211,11 @@ class Denoised:
 
     def _unsure(self, result: Result) -> bool:
         """Whether the engine's `result` is one to check: heard in noise, through an 8 kHz
-        channel, or less sure than CHECK_BELOW."""
+        channel, or less sure than CHECK_BELOW, unless the engine heard it in the nearest
+        voice alone (Whisper would hear the partner talking around it, and turn it down)."""
         return (self.denoising or bool(getattr(self.inner, "last_narrowband", False))
-                or result.confidence < CHECK_BELOW)
+                or (result.confidence < CHECK_BELOW
+                    and not getattr(self.inner, "last_nearest", False)))
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""

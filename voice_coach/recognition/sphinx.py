@@ -174,6 +174,9 @@ class PocketSphinxRecognizer:
         self.heard_speech = True
         """Whether the voice detector heard speech in the last utterance (else it was noise,
         not even decoded)."""
+        self.last_nearest = False
+        """Whether the last phrase was heard in the utterance's nearest voice alone (`_end`):
+        the rest of its audio is someone else talking."""
         self.speech_ended: Callable[[], None] | None = None
         """Called where an utterance with speech in it ends, before it is decoded, and at a
         pause whose phrase will be answered if the pause holds: a front end can start its
@@ -347,6 +350,7 @@ class PocketSphinxRecognizer:
         words). In noise the noise is as loud at the edges: nothing is cut."""
         if self.speech_ended is not None and self._utterances.speech_heard:
             self.speech_ended()
+        self.last_nearest = False
         result = self._decode(speech)
         if (result.text or self.noisy_input or self.rejection is None
                 or not self._utterances.speech_heard):
@@ -362,6 +366,7 @@ class PocketSphinxRecognizer:
         if again.text and (agrees or again.confidence >= rejection.confidence_at(NEARBY_MARGIN)):
             log.debug("the nearest voice (%.2f of %.2f s) is %r", len(nearest) / 2 / RATE,
                       len(speech) / 2 / RATE, again.text)
+            self.last_nearest = True
             return again
         return result
 
