@@ -125,11 +125,9 @@ class SecondOpinion:
         """Start Whisper on `audio` (16 kHz int16, undenoised) now, to have its transcript
         sooner: the front end starts it as soon as the engine's utterance ends, so that
         Whisper and the engine's decode run at once. None once the worker has failed."""
-        worker = None if self.failed else self._worker()
-        if worker is None:
-            return None
         key = next(_keys)
-        return Hearing(key, worker.call("hear", key, audio))
+        future = self._submit("hear", key, audio)
+        return None if future is None else Hearing(key, future)
 
     def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
         """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None; from
@@ -190,10 +188,15 @@ class SecondOpinion:
     def _weigh(self, key: int, phrase: str) -> float:
         """How much worse `phrase` fits the audio Whisper heard under `key` than its own
         words (whisper_worker.py)."""
-        worker = None if self.failed else self._worker()
-        if worker is None:
+        future = self._submit("weigh", key, phrase)
+        if future is None:
             raise _Unanswered
-        return float(self._answer(worker.call("weigh", key, phrase)))
+        return float(self._answer(future))
+
+    def _submit(self, name: str, *args: Any) -> Future[Any] | None:
+        """The worker's call `name(*args)`, under way; None once the worker has failed."""
+        worker = None if self.failed else self._worker()
+        return None if worker is None else worker.call(name, *args)
 
     def _meaning(self, phrase: str) -> str:
         return self._meanings.get(phrase, phrase)
