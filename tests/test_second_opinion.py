@@ -17,10 +17,12 @@ from voice_coach.recognition import Result, make_recognizer, phrase_meanings, se
 from voice_coach.recognition.base import recognize_clip
 from voice_coach.recognition.frontend import CHECK_BELOW, SECOND_CONFIDENCE, Denoised
 from voice_coach.recognition.second_opinion import (
+    DOUBT_BELOW,
     INSTALL,
     VETO_MARGIN,
     Hearing,
     SecondOpinion,
+    Verdict,
     normalise,
     once,
 )
@@ -47,7 +49,10 @@ class Asked:
         self.asked += 1
         return self.inner.phrase(audio, hearing)
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def always_checks(self, phrase: str) -> bool:
+        return self.inner.always_checks(phrase)
+
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
         self.checked += self.inner.checks(phrase)
         return self.inner.check(phrase, audio, hearing)
 
@@ -178,6 +183,25 @@ def test_recognizers_sharing_whisper_each_get_their_own_utterance_weighed(engine
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text,engine_heard,confidence", [
+    # The engine is sure of a wake phrase; Whisper hears "I got a camp.": "cramp" -7.4.
+    ("I've got a camp", "i've got a cramp", SECOND_CONFIDENCE),
+    ("I got a cramp", "i got a cramp", 0.99),  # Whisper: "I got a cramp.": as sure as it was
+])
+def test_a_wake_phrase_is_checked_however_sure_the_engine_is(engine, whisper, text,
+                                                             engine_heard, confidence):
+    """A wake phrase taken wrongly starts a treatment nobody asked for: Whisper checks it
+    even in quiet, and where a word of it was not said, it is taken but not sure (said
+    once, it does not wake the coach: app/wake.py)."""
+    sure = heard(engine, None, text, "en-us", "clean", 0)
+    assert sure[0] == engine_heard and sure[1] >= CHECK_BELOW
+    asked = Asked(whisper)
+    assert heard(engine, asked, text, "en-us", "clean", 0) == pytest.approx((engine_heard,
+                                                                            confidence), abs=0.01)
+    assert asked.checked == 1
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["8k", "steps"])
 def test_a_command_understood_from_a_headset_or_in_noise_is_checked_and_kept(engine, whisper,
                                                                             kind):
@@ -198,13 +222,14 @@ def test_a_command_the_engine_takes_for_another_is_put_right_by_whisper(engine, 
     assert heard(engine, whisper, "quit", "en-us", "8k", 0) == ("quit", SECOND_CONFIDENCE)
 
 
-def _answering(opinion: SecondOpinion, text: str, fit: float) -> SecondOpinion:
+def _answering(opinion: SecondOpinion, text: str, fit: float,
+               weakest: float = 0.0) -> SecondOpinion:
     """`opinion` with Whisper's answers given: its transcript `text`, the engine's phrase
-    fitting `fit` worse."""
+    fitting `fit` worse, its least likely token at `weakest`."""
     answer: Future[str] = Future()
     answer.set_result(text)
     opinion.start = lambda audio: Hearing(1, answer)  # type: ignore[method-assign]
-    opinion._weigh = lambda key, phrase: fit  # type: ignore[method-assign]
+    opinion._weigh = lambda key, phrase: (fit, weakest)  # type: ignore[method-assign]
     return opinion
 
 
@@ -222,13 +247,26 @@ def test_what_whispers_transcript_makes_of_the_engines_phrase(phrases, tmp_path,
                                                               whisper_heard, fit, taken):
     """The rule alone: Whisper's answer is given, not recognised."""
     opinion = _answering(SecondOpinion(phrases, tmp_path), whisper_heard, fit)
-    assert opinion.check(engine_heard, b"\0\0" * 1600) == taken
+    assert opinion.check(engine_heard, b"\0\0" * 1600) == Verdict(taken)
+
+
+@pytest.mark.parametrize("whisper_heard,fit,weakest,verdict", [
+    ("Crap!", 1.2, DOUBT_BELOW - 4.9, Verdict("cramp help", doubted=True)),  # no "help" said
+    ("Crem Hell", -1.0, DOUBT_BELOW + 1.7, Verdict("cramp help")),  # every word likely enough
+    ("Cramp help.", 0.0, 0.0, Verdict("cramp help")),  # the same phrase: nothing weighed
+    ("Good morning.", VETO_MARGIN - 0.1, DOUBT_BELOW - 1, Verdict(None)),
+])
+def test_a_phrase_with_a_word_whisper_finds_unlikely_is_taken_but_doubted(
+        phrases, tmp_path, whisper_heard, fit, weakest, verdict):
+    """The rule alone: Whisper's answer is given, not recognised."""
+    opinion = _answering(SecondOpinion(phrases, tmp_path), whisper_heard, fit, weakest)
+    assert opinion.check("cramp help", b"\0\0" * 1600) == verdict
 
 
 def test_a_stop_is_never_checked(phrases, tmp_path):
     opinion = _answering(SecondOpinion(phrases, tmp_path), "Next.", -9.0)
     assert not opinion.checks("stop") and opinion.checks("wait")
-    assert opinion.check("stop", b"\0\0" * 1600) == "stop"
+    assert opinion.check("stop", b"\0\0" * 1600) == Verdict("stop")
 
 
 def test_without_whispers_packages_the_coach_says_so_and_runs(phrases, monkeypatch):
@@ -289,9 +327,12 @@ class Notes:
         self.audio.append(np.frombuffer(audio, dtype="<i2"))
         return None
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def always_checks(self, phrase: str) -> bool:
+        return False
+
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
         self.checked.append(np.frombuffer(audio, dtype="<i2"))
-        return phrase
+        return Verdict(phrase)
 
 
 def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_command_again():
@@ -309,3 +350,31 @@ def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_comma
     assert command == list(range(1, 11))  # the command, from a second before it started
     assert first == list(range(11, 16))  # after the command acted on, to the utterance's end
     assert second == list(range(11, 23))  # the utterance turned down just before, too
+
+
+class Doubting(Notes):
+    """A second opinion stand-in that checks wake phrases always and doubts them."""
+
+    def always_checks(self, phrase: str) -> bool:
+        return phrase == "cramp help"
+
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
+        super().check(phrase, audio, hearing)
+        return Verdict(phrase, doubted=True)
+
+
+@pytest.mark.parametrize("noisy,confidence", [(False, SECOND_CONFIDENCE), (True, 0.95)])
+def test_a_doubted_phrase_is_taken_unsure_in_quiet_and_as_heard_in_noise(noisy, confidence):
+    """In quiet a phrase Whisper doubts is taken but not sure (said once, a wake phrase does
+    not wake the coach); in noise, where every word is less likely to Whisper, as heard."""
+    engine = Scripted({5: Result("", 0.0, final=False), 10: Result("cramp help", 0.95, True)})
+    doubting = Doubting()
+    front = Denoised(engine, doubting)  # type: ignore[arg-type]
+    rng = np.random.default_rng(0)
+    finals = []
+    for _ in range(12):  # 0.1 s chunks of silence, or of loud noise
+        chunk = rng.normal(0, 3000 if noisy else 0, 1600).astype("<i2").tobytes()
+        finals += [r for r in front.accept(chunk) if r.final]
+    assert front.denoising == noisy
+    assert len(doubting.checked) == 1  # checked although the engine was sure
+    assert [(r.text, r.confidence) for r in finals] == [("cramp help", confidence)]

@@ -19,7 +19,7 @@ import numpy as np
 
 from bench.calibrate import speech
 from voice_coach.app.data import CoachData
-from voice_coach.recognition import frontend, make_recognizer, phrase_meanings
+from voice_coach.recognition import frontend, make_recognizer, phrase_meanings, second_opinion
 from voice_coach.speech import synthesize
 
 VARIANTS = ("alongside", "after", "unchecked")
@@ -42,7 +42,7 @@ def main() -> int:
     checked = [False]
     check = second.check
 
-    def noted(*a: object) -> str | None:
+    def noted(*a: object) -> second_opinion.Verdict:
         checked[0] = True
         return check(*a)  # type: ignore[arg-type]
 

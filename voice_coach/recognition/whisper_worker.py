@@ -84,16 +84,18 @@ class _Whisper:
             del self._kept[next(iter(self._kept))]  # the oldest
         return text
 
-    def weigh(self, key: int, phrase: str) -> float:
-        """How much worse `phrase` fits the audio heard under `key` than Whisper's own
-        transcript of it: the mean log-probability per token Whisper gives `phrase`, less
-        the one it gives its transcript (both lower case, without punctuation); 0.0 where
-        the two are the same words, Whisper heard none, or the audio is no longer kept."""
+    def weigh(self, key: int, phrase: str) -> tuple[float, float]:
+        """How well `phrase` fits the audio heard under `key`: how much worse than Whisper's
+        own transcript of it (the mean log-probability per token Whisper gives `phrase`,
+        less the one it gives its transcript, both lower case, without punctuation), and
+        the log-probability of its least likely token (a word of it not said). (0.0, 0.0)
+        where Whisper heard no words or the audio is no longer kept."""
         encoded, text = self._kept.get(key, (None, ""))
         own = once(normalise(text))
-        if encoded is None or not own or own == phrase:
-            return 0.0
-        return self._fit(encoded, phrase) - self._fit(encoded, own)
+        if encoded is None or not own:
+            return 0.0, 0.0
+        fit, weakest = self._fit(encoded, phrase)
+        return fit - self._fit(encoded, own)[0], weakest
 
     def _encode(self, audio: bytes) -> Any:
         samples = np.frombuffer(audio, dtype="<i2").astype(np.float32) / 32768
@@ -111,12 +113,15 @@ class _Whisper:
         tokens = [t for t in result.sequences_ids[0] if t < self._end]
         return str(self._tokenizer.decode(tokens)).strip()
 
-    def _fit(self, encoded: Any, words: str) -> float:
-        """The mean log-probability per token of `words` after the start of a transcript."""
+    def _fit(self, encoded: Any, words: str) -> tuple[float, float]:
+        """The mean log-probability per token of `words` after the start of a transcript,
+        and the lowest one."""
         tokens = self._tokenizer.encode(" " + words, add_special_tokens=False).ids
         [result] = self._model.align(encoded, self._prompt[:1], [tokens],
                                      [encoded.shape[1] * 2])
-        return float(np.mean(np.log(np.maximum(result.text_token_probs, 1e-9))))
+        logs = np.log(np.maximum(result.text_token_probs, 1e-9))
+        return float(np.mean(logs)), float(np.min(logs))
+
 
 if __name__ == "__main__":
     serve(socket.socket(fileno=int(sys.argv[1])), _Whisper())
