@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..intents import Heard
+from ..intents import WAKE_INTENT, Heard
 from ..recognition import Recognizer
 
-WAKE_INTENT = "cramp_help"
-"""While no session runs, only this intent is acted on; everything else is ignored."""
+__all__ = ["AGAIN_SECONDS", "WAKE_INTENT", "WakeGate", "wake_confidence"]
 AGAIN_SECONDS = 10.0
 """How soon after an unsure wake phrase another one starts the session."""
 

@@ -5,7 +5,12 @@ from .loader import IntentFileError, IntentSet, load_intents, resolve_intents_di
 from .matcher import IntentMatcher
 from .phrases import expand_phrases, spoken_form
 
+WAKE_INTENT = "cramp_help"
+"""The intent that starts a session (the wake phrase): while none runs, the only one acted
+on (app/wake.py), and the one Whisper always checks (recognition/second_opinion.py)."""
+
 __all__ = [
+    "WAKE_INTENT",
     "Heard",
     "IntentFileError",
     "IntentMatcher",

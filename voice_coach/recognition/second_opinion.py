@@ -38,6 +38,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..intents import WAKE_INTENT
 from ..worker import Worker, WorkerError
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ VETO_MARGIN = -4.0
 """Where Whisper hears words that are no phrase, the engine's phrase is turned down if its
 mean log-probability per token (Whisper's) is this much under that of Whisper's own words.
 Chosen on the calibration voices (docs/recognition-experiments.md)."""
-ALWAYS_CHECKED = frozenset({"cramp_help"})
+ALWAYS_CHECKED = frozenset({WAKE_INTENT})
 """Meanings of the engine's phrases checked however sure the engine is: one taken
 wrongly starts a treatment nobody asked for ("crap" heard as "cramp help"), and waiting
 for Whisper delays only the start of a session."""
