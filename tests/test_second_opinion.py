@@ -19,6 +19,7 @@ from voice_coach.recognition.frontend import CHECK_BELOW, SECOND_CONFIDENCE, Den
 from voice_coach.recognition.second_opinion import (
     DOUBT_BELOW,
     INSTALL,
+    NARROWBAND_DOUBT_BELOW,
     VETO_MARGIN,
     Hearing,
     SecondOpinion,
@@ -52,9 +53,10 @@ class Asked:
     def always_checks(self, phrase: str) -> bool:
         return self.inner.always_checks(phrase)
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
+              narrowband: bool = False) -> Verdict:
         self.checked += self.inner.checks(phrase)
-        return self.inner.check(phrase, audio, hearing)
+        return self.inner.check(phrase, audio, hearing, narrowband)
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +265,20 @@ def test_a_phrase_with_a_word_whisper_finds_unlikely_is_taken_but_doubted(
     assert opinion.check("cramp help", b"\0\0" * 1600) == verdict
 
 
+@pytest.mark.parametrize("weakest,narrowband,doubted", [
+    (DOUBT_BELOW - 0.5, False, True),
+    (DOUBT_BELOW - 0.5, True, NARROWBAND_DOUBT_BELOW > DOUBT_BELOW - 0.5),
+    (NARROWBAND_DOUBT_BELOW - 0.5, True, True),
+])
+def test_through_an_8_khz_channel_a_word_must_be_less_likely_to_be_doubted(
+        phrases, tmp_path, weakest, narrowband, doubted):
+    """Whisper hears less of every word through a headset's channel: its bar is lower."""
+    assert NARROWBAND_DOUBT_BELOW < DOUBT_BELOW
+    opinion = _answering(SecondOpinion(phrases, tmp_path), "Crem Hell", -1.0, weakest)
+    assert opinion.check("cramp help", b"\0\0" * 1600, narrowband=narrowband) == Verdict(
+        "cramp help", doubted=doubted)
+
+
 def test_a_stop_is_never_checked(phrases, tmp_path):
     opinion = _answering(SecondOpinion(phrases, tmp_path), "Next.", -9.0)
     assert not opinion.checks("stop") and opinion.checks("wait")
@@ -317,6 +333,7 @@ class Notes:
     def __init__(self) -> None:
         self.audio: list[np.ndarray] = []
         self.checked: list[np.ndarray] = []
+        self.narrowband: list[bool] = []
 
     def prepare(self) -> None: ...
 
@@ -330,8 +347,10 @@ class Notes:
     def always_checks(self, phrase: str) -> bool:
         return False
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
+              narrowband: bool = False) -> Verdict:
         self.checked.append(np.frombuffer(audio, dtype="<i2"))
+        self.narrowband.append(narrowband)
         return Verdict(phrase)
 
 
@@ -348,6 +367,7 @@ def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_comma
     first, second = (sorted(set(a.tolist())) for a in notes.audio)
     (command,) = (sorted(set(a.tolist())) for a in notes.checked)
     assert command == list(range(1, 11))  # the command, from a second before it started
+    assert notes.narrowband == [True]  # told the channel, for the bar of its doubt
     assert first == list(range(11, 16))  # after the command acted on, to the utterance's end
     assert second == list(range(11, 23))  # the utterance turned down just before, too
 
@@ -358,8 +378,9 @@ class Doubting(Notes):
     def always_checks(self, phrase: str) -> bool:
         return phrase == "cramp help"
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
-        super().check(phrase, audio, hearing)
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
+              narrowband: bool = False) -> Verdict:
+        super().check(phrase, audio, hearing, narrowband)
         return Verdict(phrase, doubted=True)
 
 
@@ -377,4 +398,5 @@ def test_a_doubted_phrase_is_taken_unsure_in_quiet_and_as_heard_in_noise(noisy, 
         finals += [r for r in front.accept(chunk) if r.final]
     assert front.denoising == noisy
     assert len(doubting.checked) == 1  # checked although the engine was sure
+    assert doubting.narrowband == [False]
     assert [(r.text, r.confidence) for r in finals] == [("cramp help", confidence)]

@@ -10,7 +10,8 @@ to a wake phrase: "crap", "I've got a camp"). Each clip runs through the coach's
 end with every wake phrase checked by Whisper and none doubted; the least likely token
 Whisper finds in the engine's phrase is noted, and each bar applied to it afterwards.
 "before" is the rule without the wake check (a phrase the engine is sure of in quiet full
-band speech is not checked).
+band speech is not checked); "kept" the rule of second_opinion.py (DOUBT_BELOW, or
+NARROWBAND_DOUBT_BELOW where the engine found an 8 kHz channel; none in noise).
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def main() -> int:
     front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
     if not isinstance(front, Denoised) or front.second is None:
         raise SystemExit("Whisper's second opinion is not installed")
+    kept = {False: second_opinion.DOUBT_BELOW, True: second_opinion.NARROWBAND_DOUBT_BELOW}
     second_opinion.DOUBT_BELOW = float("-inf")  # noted here, applied below
+    second_opinion.NARROWBAND_DOUBT_BELOW = float("-inf")
     bar = wake_confidence(front)
     spoken = speech(data)
     near = yaml.safe_load(SENTENCES.read_text(encoding="utf-8"))["near_wake"]
@@ -67,11 +70,12 @@ def main() -> int:
         if result.text:
             note["engine"] = result
             note["nearest"] = bool(getattr(front.inner, "last_nearest", False))
+            note["narrow"] = bool(getattr(front.inner, "last_narrowband", False))
         return decide(result)
 
     front.second._weigh = weighed  # type: ignore[method-assign]
     front._second_opinion = deciding  # type: ignore[method-assign]
-    columns = ["before", "checked"] + [f"{f:+g}" for f in args.floors]
+    columns = ["before", "checked", "kept"] + [f"{f:+g}" for f in args.floors]
     counts: Counter[tuple[str, str, str]] = Counter()
     totals: Counter[tuple[str, str]] = Counter()
     for condition in args.conditions:
@@ -97,7 +101,11 @@ def main() -> int:
                 counts[condition, kind, "before"] += (before.intent == WAKE_INTENT
                                                       and before.confidence >= bar)
                 counts[condition, kind, "checked"] += sure
-                for f, column in zip(args.floors, columns[2:], strict=True):
+                # The rule as kept: in quiet, the bar of the channel the engine found.
+                floor = (kept[note.get("narrow", False)] if engine is not None
+                         and not front.denoising else float("-inf"))
+                counts[condition, kind, "kept"] += sure and note.get("weakest", 0.0) >= floor
+                for f, column in zip(args.floors, columns[3:], strict=True):
                     counts[condition, kind, column] += sure and note.get("weakest", 0.0) >= f
             print(f"{condition} {voice}: done", flush=True)
     print(f"\nsure wake phrases (start a session at once) of the clips; bar {bar:.3f};"

@@ -195,7 +195,8 @@ class Denoised:
         if result.text:
             verdict = Verdict(result.text)
             if self.second is not None and self._raw and self._unsure(result):
-                verdict = self.second.check(result.text, bytes(self._raw), hearing)
+                narrow = bool(getattr(self.inner, "last_narrowband", False))
+                verdict = self.second.check(result.text, bytes(self._raw), hearing, narrow)
             self._raw.clear()  # acted on or turned down: not to be heard again
             taken = verdict.phrase
             if taken == result.text:

