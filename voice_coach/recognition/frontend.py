@@ -195,8 +195,8 @@ class Denoised:
         if result.text:
             verdict = Verdict(result.text)
             if self.second is not None and self._raw and self._unsure(result):
-                narrow = bool(getattr(self.inner, "last_narrowband", False))
-                verdict = self.second.check(result.text, bytes(self._raw), hearing, narrow)
+                verdict = self.second.check(result.text, bytes(self._raw), hearing,
+                                            self._narrowband())
             self._raw.clear()  # acted on or turned down: not to be heard again
             taken = verdict.phrase
             if taken == result.text:
@@ -220,9 +220,13 @@ class Denoised:
         phrase), unless the engine heard it in the nearest voice alone (Whisper would hear
         the partner talking around it, and turn it down)."""
         assert self.second is not None
-        return (self.denoising or bool(getattr(self.inner, "last_narrowband", False))
+        return (self.denoising or self._narrowband()
                 or ((result.confidence < CHECK_BELOW or self.second.always_checks(result.text))
                     and not getattr(self.inner, "last_nearest", False)))
+
+    def _narrowband(self) -> bool:
+        """Whether the engine heard the last utterance through an 8 kHz channel."""
+        return bool(getattr(self.inner, "last_narrowband", False))
 
     def _measure(self, chunk: bytes) -> int:
         """Adds the levels of `chunk`'s whole frames; returns how many there were."""
