@@ -2,11 +2,14 @@
 (alongside the engine's decode, as the coach does), started after the decode, or no check.
 
     python -m bench.probes.check_latency [--voice en-us] [--commands 40] [--others 15]
+    python -m bench.probes.check_latency --wake   # the wake commands only ("cramp help")
 
 Calibration voice and sentences only (bench/calibrate.py's commands and other sentences,
-every fourth). Each clip is fed to the front end in 20 ms chunks at the pace of real time,
-three times (one per variant, in turn); the latency is from the clip's last loud sample to
-the final result. Prints the median for the utterances checked and for the rest.
+every fourth; with --wake, every wake command and nothing else, which Whisper checks
+however sure the engine is, but for "unchecked"). Each clip is fed to the front end in
+20 ms chunks at the pace of real time, three times (one per variant, in turn); the
+latency is from the clip's last loud sample to the final result. Prints the median for
+the utterances checked and for the rest.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 from bench.calibrate import speech
 from voice_coach.app.data import CoachData
+from voice_coach.intents import WAKE_INTENT
 from voice_coach.recognition import frontend, make_recognizer, phrase_meanings, second_opinion
 from voice_coach.speech import synthesize
 
@@ -32,6 +36,7 @@ def main() -> int:
     parser.add_argument("--voice", default="en-us")
     parser.add_argument("--commands", type=int, default=40)
     parser.add_argument("--others", type=int, default=15)
+    parser.add_argument("--wake", action="store_true", help="the wake commands only")
     args = parser.parse_args()
     data = CoachData.load()
     front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
@@ -40,6 +45,7 @@ def main() -> int:
     engine, second = front.inner, front.second
     second.prepare()
     checked = [False]
+    checked_below, always = frontend.CHECK_BELOW, second_opinion.ALWAYS_CHECKED
     check = second.check
 
     def noted(*a: object) -> second_opinion.Verdict:
@@ -50,7 +56,8 @@ def main() -> int:
 
     def run(samples: np.ndarray, variant: str) -> tuple[str, float] | None:
         engine.speech_ended = front._hear if variant == "alongside" else None
-        frontend.CHECK_BELOW = 0.0 if variant == "unchecked" else 0.9
+        frontend.CHECK_BELOW = 0.0 if variant == "unchecked" else checked_below
+        second_opinion.ALWAYS_CHECKED = frozenset() if variant == "unchecked" else always
         x = np.concatenate([np.zeros(8000, np.int16), samples, np.zeros(16000, np.int16)])
         end = (8000 + np.nonzero(np.abs(samples.astype(np.int32)) > LOUD)[0][-1]) / 16000
         checked[0] = False
@@ -65,7 +72,8 @@ def main() -> int:
         return got
 
     pairs = speech(data)
-    sentences = ([s for s, w in pairs if w][::4][:args.commands]
+    sentences = ([s for s, w in pairs if w == WAKE_INTENT] if args.wake
+                 else [s for s, w in pairs if w][::4][:args.commands]
                  + [s for s, w in pairs if not w][::4][:args.others])
     engine.new_speaker()
     for s in ("next", "repeat", "how much longer"):  # the voice's warp is chosen first
