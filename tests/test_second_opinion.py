@@ -111,6 +111,25 @@ def test_whispers_window_is_the_utterance_and_two_seconds_of_silence_at_most_ten
     assert window_seconds(16000) == 3
     assert window_seconds(16000 * 5 // 2) == 5  # 2.5 s + 2 s, rounded up
     assert window_seconds(16000 * 30) == 10     # a long utterance: its first 10 s
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text,voice,wpm", [
+    ("repeat", "en-gb-x-rp", 140),     # without the penalty: "Repeat Repeat Repeat ..." x10
+    ("time left", "en-us+m3", 170),    # "Time left Time left Time left Time left Time left"
+    ("next", "en-us+m3", 170),
+])
+def test_whisper_says_a_short_command_once(whisper, text, voice, wpm):
+    """On the padded window (a second of silence before, as the front end keeps it),
+    greedy decoding said short commands again and again to its token limit; the
+    repetition penalty ends the transcript after the first (whisper_worker.py)."""
+    speech = synthesize(text, voice, wpm).samples
+    audio = np.concatenate([np.zeros(16000, np.int16), speech, np.zeros(5333, np.int16)])
+    hearing = whisper.start(audio.tobytes())
+    assert hearing is not None
+    assert normalise(hearing.text.result(timeout=30)) == text
+
+
 @pytest.mark.slow
 def test_a_command_turned_down_in_running_noise_is_heard_by_whisper(engine, whisper):
     """PocketSphinx turns "next step" down in footsteps and breathing (denoised, its
