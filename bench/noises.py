@@ -149,3 +149,14 @@ def narrowband(samples: np.ndarray) -> np.ndarray:
     low = soxr.resample(samples.astype(np.float32), RATE, 8000)
     back = soxr.resample(low, 8000, RATE)
     return np.clip(np.round(back), -32768, 32767).astype(np.int16)[:len(samples)]
+
+
+def in_condition(samples: np.ndarray, condition: str, seed: int) -> np.ndarray:
+    """`samples` as heard in a probe's `condition`: "clean", "8k" (`narrowband`) or a noise
+    at an SNR, "kind:snr" ("steps:10", `mix` with `seed`)."""
+    if condition == "8k":
+        return narrowband(samples)
+    if condition == "clean":
+        return samples
+    kind, snr = condition.split(":")
+    return mix(samples, kind, float(snr), seed=seed)

@@ -64,12 +64,8 @@ def main() -> int:
         for voice, wpm in voices:
             front.new_speaker()
             for i, (text, want) in enumerate(speech(data)):
-                x = synthesize(text, voice, wpm).samples
-                if condition == "8k":
-                    x = noises.narrowband(x)
-                elif condition != "clean":
-                    kind, snr = condition.split(":")
-                    x = noises.mix(x, kind, float(snr), seed=8000 + i)
+                x = noises.in_condition(synthesize(text, voice, wpm).samples, condition,
+                                        seed=8000 + i)
                 note.clear()
                 result = recognize_clip(front, AudioClip(x, noises.RATE))
                 heard = matcher.understand(result.text, result.confidence).intent

@@ -61,12 +61,8 @@ def main() -> int:
     for condition in args.conditions:
         for voice, wpm in CALIBRATION_VOICES:
             for i, (text, _) in enumerate(sentences):
-                x = synthesize(text, voice, wpm).samples
-                if condition == "8k":
-                    x = noises.narrowband(x)
-                elif condition != "clean":
-                    kind, snr = condition.split(":")
-                    x = noises.mix(x, kind, float(snr), seed=9000 + i)
+                x = noises.in_condition(synthesize(text, voice, wpm).samples, condition,
+                                        seed=9000 + i)
                 audio = np.concatenate([np.zeros(16000, np.int16), x,
                                         np.zeros(5333, np.int16)]).tobytes()
                 total[condition] += 1

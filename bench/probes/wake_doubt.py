@@ -82,12 +82,8 @@ def main() -> int:
         for voice, wpm in CALIBRATION_VOICES:
             front.new_speaker()
             for i, (text, kind) in enumerate(clips):
-                x = synthesize(text, voice, wpm).samples
-                if condition == "8k":
-                    x = noises.narrowband(x)
-                elif condition != "clean":
-                    kind_, snr = condition.split(":")
-                    x = noises.mix(x, kind_, float(snr), seed=7000 + i)
+                x = noises.in_condition(synthesize(text, voice, wpm).samples, condition,
+                                        seed=7000 + i)
                 note.clear()
                 result = recognize_clip(front, AudioClip(x, noises.RATE))
                 totals[condition, kind] += 1
