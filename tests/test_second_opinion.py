@@ -20,6 +20,7 @@ from voice_coach.recognition.second_opinion import (
     DOUBT_BELOW,
     INSTALL,
     NARROWBAND_DOUBT_BELOW,
+    NARROWBAND_VETO_MARGIN,
     VETO_MARGIN,
     Hearing,
     SecondOpinion,
@@ -175,6 +176,7 @@ def test_a_command_understood_surely_in_quiet_is_not_checked(engine, whisper):
     ("good morning", "en", "8k", "what will we need"),  # Whisper: "Good morning."
     ("good morning", "en", "clean", "what will we need"),  # in quiet, the engine unsure
     ("call my mom", "en", "8k", "hold on"),
+    ("skip the warm up", "en", "8k", "give me a moment"),  # fit -3.3: NARROWBAND_VETO_MARGIN
     ("play some music", "en-us-nyc", "steps", "wait a minute"),
 ])
 def test_unrelated_speech_the_engine_forces_onto_a_phrase_is_turned_down(engine, whisper, text,
@@ -296,6 +298,22 @@ def test_through_an_8_khz_channel_a_word_must_be_less_likely_to_be_doubted(
     opinion = _answering(SecondOpinion(phrases, tmp_path), "Crem Hell", -1.0, weakest)
     assert opinion.check("cramp help", b"\0\0" * 1600, narrowband=narrowband) == Verdict(
         "cramp help", doubted=doubted)
+
+
+@pytest.mark.parametrize("fit,narrowband,taken", [
+    (NARROWBAND_VETO_MARGIN - 0.1, True, None),
+    (NARROWBAND_VETO_MARGIN - 0.1, False, "what will we need"),
+    (NARROWBAND_VETO_MARGIN + 0.1, True, "what will we need"),
+    (VETO_MARGIN - 0.1, False, None),
+])
+def test_through_an_8_khz_channel_other_words_need_fit_less_far_better_to_turn_a_phrase_down(
+        phrases, tmp_path, fit, narrowband, taken):
+    """Through a headset's channel Whisper is less sure of its own words too: unrelated
+    speech forced onto a phrase fits it less badly, and the bar is higher."""
+    assert VETO_MARGIN < NARROWBAND_VETO_MARGIN - 0.1
+    opinion = _answering(SecondOpinion(phrases, tmp_path), "Good morning.", fit)
+    assert opinion.check("what will we need", b"\0\0" * 1600,
+                         narrowband=narrowband) == Verdict(taken)
 
 
 def test_a_stop_is_never_checked(phrases, tmp_path):

@@ -1,9 +1,12 @@
 """What turning down a doubted phrase would cost and gain: commands and other sentences
 whose phrase the check takes but doubts (second_opinion.py: Whisper heard other words,
-and a word of the engine's phrase is one it finds unlikely).
+and a word of the engine's phrase is one it finds unlikely). With --margins, also what a
+stricter veto would: the phrases taken whose fit (how much worse than Whisper's own
+words, second_opinion.VETO_MARGIN) is under each margin.
 
     python -m bench.probes.doubt_reject [--conditions 8k] [--voices en-us en ...]
-                                        [--floors -7 -8 -9 -10]
+                                        [--floors -7 -8 -9 -10] [--margins -2 -3]
+                                        [--every 1] [--start 0]
 
 Calibration voices and sentences only (bench/calibrate.py). Each clip runs through the
 coach's front end as it is; the probe notes the check's verdict. Prints, per condition
@@ -37,6 +40,9 @@ def main() -> int:
                         help='"clean", "8k" or a noise at an SNR ("steps:10", bench/noises.py)')
     parser.add_argument("--voices", nargs="+", default=[v for v, _ in CALIBRATION_VOICES])
     parser.add_argument("--floors", nargs="+", type=float, default=[-7.0, -8.0, -9.0, -10.0])
+    parser.add_argument("--margins", nargs="*", type=float, default=[])
+    parser.add_argument("--every", type=int, default=1, help="every n-th sentence")
+    parser.add_argument("--start", type=int, default=0, help="from the n-th sentence")
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
@@ -48,12 +54,13 @@ def main() -> int:
 
     def weighed(key: int, phrase: str) -> tuple[float, float]:
         fit = weigh(key, phrase)
-        note["weakest"] = fit[1]
+        note["margin"], note["weakest"] = fit
         return fit
 
     def noted(*a: Any, **k: Any) -> Any:
         verdict = check(*a, **k)
         note["doubted"] = verdict.doubted and verdict.phrase == a[0]
+        note["checked"] = a[0] if verdict.phrase == a[0] else None
         return verdict
 
     front.second.check = noted  # type: ignore[method-assign]
@@ -64,6 +71,8 @@ def main() -> int:
         for voice, wpm in voices:
             front.new_speaker()
             for i, (text, want) in enumerate(speech(data)):
+                if i % args.every != args.start % args.every:
+                    continue
                 x = noises.in_condition(synthesize(text, voice, wpm).samples, condition,
                                         seed=8000 + i)
                 note.clear()
@@ -75,6 +84,13 @@ def main() -> int:
                 if not taken:
                     continue
                 counts[condition, kind_, "taken"] += 1
+                margin = note.get("margin")
+                if margin is not None and note.get("checked") == result.text:
+                    for m in args.margins:
+                        counts[condition, kind_, f"fit{m:+g}"] += margin < m
+                    if any(margin < m for m in args.margins):
+                        print(f"  fit: {condition} {voice} {text!r} as {result.text!r}"
+                              f" ({margin:+.1f})", flush=True)
                 if note.get("doubted") and heard != WAKE_INTENT:
                     counts[condition, kind_, "doubted"] += 1
                     for f in args.floors:
@@ -84,12 +100,15 @@ def main() -> int:
             print(f"{condition} {voice}: done", flush=True)
     print(f"\nvoices {', '.join(v for v, _ in voices)}\n")
     floors = [f"{f:+g}" for f in args.floors]
+    margins = [f"fit{m:+g}" for m in args.margins]
     print("| condition: sentences | clips | taken (commands: rightly) | of them doubted, "
-          "not a wake phrase | " + " | ".join(f"doubted under {f}" for f in floors) + " |")
-    print("|---|---|---|---|" + "---|" * len(floors))
+          "not a wake phrase | " + " | ".join(f"doubted under {f}" for f in floors)
+          + "".join(f" | fit under {m[3:]}" for m in margins) + " |")
+    print("|---|---|---|---|" + "---|" * (len(floors) + len(margins)))
     for condition in args.conditions:
         for kind_ in ("commands", "other sentences"):
-            c = [counts[condition, kind_, k] for k in ("clips", "taken", "doubted", *floors)]
+            c = [counts[condition, kind_, k]
+                 for k in ("clips", "taken", "doubted", *floors, *margins)]
             print(f"| {condition}: {kind_} | " + " | ".join(map(str, c)) + " |")
     return 0
 

@@ -57,6 +57,13 @@ VETO_MARGIN = -4.0
 """Where Whisper hears words that are no phrase, the engine's phrase is turned down if its
 mean log-probability per token (Whisper's) is this much under that of Whisper's own words.
 Chosen on the calibration voices (docs/recognition-experiments.md)."""
+NARROWBAND_VETO_MARGIN = -3.0
+"""VETO_MARGIN for speech through an 8 kHz channel, where unrelated speech the engine forced
+onto a phrase fits it less badly (by -2.2 to -3.9 on the calibration voices: through the
+channel Whisper is less sure of its own words too). Chosen on the calibration voices, every
+second calibration sentence at 8 kHz (`python -m bench.probes.doubt_reject --margins`): of
+224 unrelated sentences 6 were taken, 3 fit under -3 (under -2.5: 4); of 495 commands
+understood, 8 fit under -3 (under -2.5: 16) (docs/recognition-experiments.md)."""
 ALWAYS_CHECKED = frozenset({WAKE_INTENT})
 """Meanings of the engine's phrases checked however sure the engine is: one taken
 wrongly starts a treatment nobody asked for ("crap" heard as "cramp help"), and waiting
@@ -190,8 +197,8 @@ class SecondOpinion:
         or hears only a yes or a no (doubted where a word of it is one Whisper finds
         unlikely: DOUBT_BELOW, or NARROWBAND_DOUBT_BELOW for `narrowband` speech); the
         phrase of another meaning Whisper hears instead; None, where Whisper hears other
-        words that fit far better than `phrase` (unrelated speech: "good morning" decoded
-        as "what will we need")."""
+        words that fit far better than `phrase` (VETO_MARGIN, or NARROWBAND_VETO_MARGIN:
+        unrelated speech, "good morning" decoded as "what will we need")."""
         if not self.checks(phrase):
             return Verdict(phrase)
         try:
@@ -205,7 +212,7 @@ class SecondOpinion:
         log.debug("Whisper heard %r where the engine heard %r (fit %+.1f, weakest %+.1f)",
                   text, phrase, margin, weakest)
         if heard is None:
-            if margin < VETO_MARGIN:
+            if margin < (NARROWBAND_VETO_MARGIN if narrowband else VETO_MARGIN):
                 return Verdict(None)
             bar = NARROWBAND_DOUBT_BELOW if narrowband else DOUBT_BELOW
             return Verdict(phrase, doubted=weakest < bar)
