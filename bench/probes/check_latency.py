@@ -21,9 +21,10 @@ import time
 import numpy as np
 
 from bench.calibrate import speech
+from bench.probes import checked_front
 from voice_coach.app.data import CoachData
 from voice_coach.intents import WAKE_INTENT
-from voice_coach.recognition import frontend, make_recognizer, phrase_meanings, second_opinion
+from voice_coach.recognition import frontend, second_opinion
 from voice_coach.speech import synthesize
 
 VARIANTS = ("alongside", "after", "unchecked")
@@ -39,10 +40,8 @@ def main() -> int:
     parser.add_argument("--wake", action="store_true", help="the wake commands only")
     args = parser.parse_args()
     data = CoachData.load()
-    front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
-    if front.second is None:
-        raise SystemExit("Whisper's second opinion is not installed")
-    engine, second = front.inner, front.second
+    front, second = checked_front(data)
+    engine = front.inner
     second.prepare()
     checked = [False]
     checked_below, always = frontend.CHECK_BELOW, second_opinion.ALWAYS_CHECKED

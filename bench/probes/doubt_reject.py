@@ -25,12 +25,11 @@ from typing import Any
 from bench import noises
 from bench.calibrate import speech
 from bench.evaluate import CALIBRATION_VOICES
+from bench.probes import checked_front
 from voice_coach.app.data import CoachData
 from voice_coach.audio.clip import AudioClip
 from voice_coach.intents import WAKE_INTENT
-from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.recognition.base import recognize_clip
-from voice_coach.recognition.frontend import Denoised
 from voice_coach.speech import synthesize
 
 
@@ -46,10 +45,8 @@ def main() -> int:
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
-    front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
-    if not isinstance(front, Denoised) or front.second is None:
-        raise SystemExit("Whisper's second opinion is not installed")
-    check, weigh = front.second.check, front.second._weigh
+    front, second = checked_front(data)
+    check, weigh = second.check, second._weigh
     note: dict[str, Any] = {}
 
     def weighed(key: int, phrase: str) -> tuple[float, float]:
@@ -63,8 +60,8 @@ def main() -> int:
         note["checked"] = a[0] if verdict.phrase == a[0] else None
         return verdict
 
-    front.second.check = noted  # type: ignore[method-assign]
-    front.second._weigh = weighed  # type: ignore[method-assign]
+    second.check = noted  # type: ignore[method-assign]
+    second._weigh = weighed  # type: ignore[method-assign]
     counts: Counter[tuple[str, str, str]] = Counter()
     voices = [(v, wpm) for v, wpm in CALIBRATION_VOICES if v in args.voices]
     for condition in args.conditions:

@@ -25,12 +25,13 @@ import yaml
 from bench import noises
 from bench.calibrate import SENTENCES, speech
 from bench.evaluate import CALIBRATION_VOICES
+from bench.probes import checked_front
 from voice_coach.app.data import CoachData
 from voice_coach.app.wake import WAKE_INTENT, wake_confidence
 from voice_coach.audio.clip import AudioClip
-from voice_coach.recognition import Result, make_recognizer, phrase_meanings, second_opinion
+from voice_coach.recognition import Result, second_opinion
 from voice_coach.recognition.base import recognize_clip
-from voice_coach.recognition.frontend import CHECK_BELOW, Denoised
+from voice_coach.recognition.frontend import CHECK_BELOW
 from voice_coach.speech import synthesize
 
 
@@ -44,9 +45,7 @@ def main() -> int:
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
-    front = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
-    if not isinstance(front, Denoised) or front.second is None:
-        raise SystemExit("Whisper's second opinion is not installed")
+    front, second = checked_front(data)
     kept = {False: second_opinion.DOUBT_BELOW, True: second_opinion.NARROWBAND_DOUBT_BELOW}
     second_opinion.DOUBT_BELOW = float("-inf")  # noted here, applied below
     second_opinion.NARROWBAND_DOUBT_BELOW = float("-inf")
@@ -59,7 +58,7 @@ def main() -> int:
     if args.commands_only:
         clips = clips[:1 + max(i for i, (_, kind) in enumerate(clips) if kind == "wake commands")]
     note: dict[str, Any] = {}
-    weigh, decide = front.second._weigh, front._second_opinion
+    weigh, decide = second._weigh, front._second_opinion
 
     def weighed(key: int, phrase: str) -> tuple[float, float]:
         fit = weigh(key, phrase)
@@ -73,7 +72,7 @@ def main() -> int:
             note["narrow"] = bool(getattr(front.inner, "last_narrowband", False))
         return decide(result)
 
-    front.second._weigh = weighed  # type: ignore[method-assign]
+    second._weigh = weighed  # type: ignore[method-assign]
     front._second_opinion = deciding  # type: ignore[method-assign]
     columns = ["before", "checked", "kept"] + [f"{f:+g}" for f in args.floors]
     counts: Counter[tuple[str, str, str]] = Counter()
