@@ -212,10 +212,11 @@ class SecondOpinion:
         log.debug("Whisper heard %r where the engine heard %r (fit %+.1f, weakest %+.1f)",
                   text, phrase, margin, weakest)
         if heard is None:
-            if margin < (NARROWBAND_VETO_MARGIN if narrowband else VETO_MARGIN):
+            veto, doubt = ((NARROWBAND_VETO_MARGIN, NARROWBAND_DOUBT_BELOW) if narrowband
+                           else (VETO_MARGIN, DOUBT_BELOW))
+            if margin < veto:
                 return Verdict(None)
-            bar = NARROWBAND_DOUBT_BELOW if narrowband else DOUBT_BELOW
-            return Verdict(phrase, doubted=weakest < bar)
+            return Verdict(phrase, doubted=weakest < doubt)
         meaning = self._meaning(heard)
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
             return Verdict(phrase)
