@@ -43,9 +43,9 @@ class Asked:
     def prepare(self) -> None:
         self.inner.prepare()
 
-    def start(self, audio: bytes) -> Hearing | None:
+    def start(self, audio: bytes, phrase: str | None = None) -> Hearing | None:
         self.started += 1
-        return self.inner.start(audio)
+        return self.inner.start(audio, phrase)
 
     def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
         self.asked += 1
@@ -127,7 +127,7 @@ def test_whisper_says_a_short_command_once(whisper, text, voice, wpm):
     speech = synthesize(text, voice, wpm).samples
     audio = np.concatenate([np.zeros(16000, np.int16), speech, np.zeros(5333, np.int16)])
     hearing = whisper.start(audio.tobytes())
-    assert hearing is not None
+    assert hearing is not None and hearing.text is not None
     assert normalise(hearing.text.result(timeout=30)) == text
 
 
@@ -225,6 +225,38 @@ def test_a_wake_phrase_is_checked_however_sure_the_engine_is(engine, whisper, te
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("text,engine_heard,transcribed,sure", [
+    ("I got a cramp", "i got a cramp", False, True),
+    # "cramp" -8.1 by itself: the transcript ("I got a camp.") decides, and doubts it.
+    ("I got a camp", "i got a cramp", True, False),
+])
+def test_a_wake_phrase_answered_at_a_pause_is_weighed_before_it_is_transcribed(
+        engine, whisper, monkeypatch, text, engine_heard, transcribed, sure):
+    """Where the engine offers a wake phrase at a pause (once the voice's warp is chosen),
+    Whisper weighs that phrase alone while the pause is confirmed. Clearly said, it fits
+    well enough that no transcript is needed, and the wake does not wait for one."""
+    front = Denoised(engine, whisper)
+    engine.new_speaker()
+    for warm_up in ("next", "repeat", "how much longer"):  # the warp is chosen first
+        recognize_clip(front, AudioClip(synthesize(warm_up, "en-us", 160).samples,
+                                        noises.RATE))
+    asked: list[str] = []
+    submit = whisper._submit
+
+    def noting(name: str, *args: object) -> Future[object] | None:
+        asked.append(name)
+        return submit(name, *args)
+
+    monkeypatch.setattr(whisper, "_submit", noting)
+    result = recognize_clip(front, AudioClip(synthesize(text, "en-us", 160).samples,
+                                             noises.RATE))
+    assert result.text == engine_heard
+    assert asked[0] == "fit"  # at a pause (at each, if the speech went on after one)
+    assert ("hear" in asked) == transcribed
+    assert (result.confidence > SECOND_CONFIDENCE) == sure
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["8k", "steps"])
 def test_a_command_understood_from_a_headset_or_in_noise_is_checked_and_kept(engine, whisper,
                                                                             kind):
@@ -316,6 +348,56 @@ def test_through_an_8_khz_channel_other_words_need_fit_less_far_better_to_turn_a
                          narrowband=narrowband) == Verdict(taken)
 
 
+def _weighed_first(opinion: SecondOpinion, phrase: str, fit: float, weakest: float,
+                   transcript: str, asked: list[str]) -> Hearing:
+    """A hearing that weighed `phrase` first (`fit`, `weakest`); the transcript
+    `transcript` if asked for (noted in `asked`), which the engine's phrase then fits 1
+    worse than."""
+    weighed: Future[tuple[float, float]] = Future()
+    weighed.set_result((fit, weakest))
+
+    def submit(name: str, *args: object) -> Future[object]:
+        asked.append(name)
+        answer: Future[object] = Future()
+        answer.set_result(transcript if name == "hear" else (-1.0, weakest))
+        return answer
+
+    opinion._submit = submit  # type: ignore[method-assign]
+    return Hearing(1, None, phrase, weighed)
+
+
+@pytest.mark.parametrize("fit,weakest,narrowband,transcribed,verdict", [
+    # Fits better than the veto's bar and no word unlikely: no transcript can change that.
+    (VETO_MARGIN + 0.1, DOUBT_BELOW + 0.1, False, False, Verdict("cramp help")),
+    (NARROWBAND_VETO_MARGIN + 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, False,
+     Verdict("cramp help")),
+    # A word unlikely, or a fit the transcript's words may beat: the transcript decides.
+    (VETO_MARGIN + 0.1, DOUBT_BELOW - 0.1, False, True, Verdict("cramp help", doubted=True)),
+    (VETO_MARGIN - 0.1, DOUBT_BELOW + 0.1, False, True, Verdict("cramp help")),
+    (NARROWBAND_VETO_MARGIN - 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, True,
+     Verdict("cramp help")),
+])
+def test_a_wake_phrase_that_fits_clearly_is_taken_without_waiting_for_a_transcript(
+        phrases, tmp_path, fit, weakest, narrowband, transcribed, verdict):
+    """The rule alone: Whisper's answers are given, not recognised. Whisper's own words
+    fit at best with log-probability 0, so a phrase fitting better than the veto's bar
+    is never turned down whatever they are."""
+    opinion, asked = SecondOpinion(phrases, tmp_path), []
+    hearing = _weighed_first(opinion, "cramp help", fit, weakest, "Crem Hell", asked)
+    assert opinion.check("cramp help", b"\0\0" * 1600, hearing, narrowband) == verdict
+    assert ("hear" in asked) == transcribed
+
+
+def test_a_weighing_of_another_phrase_is_not_taken_for_the_check(phrases, tmp_path):
+    """The engine answered another phrase than the one it offered at the pause: Whisper's
+    transcript decides ("Good morning.", which the engine's phrase fits far worse)."""
+    opinion, asked = SecondOpinion(phrases, tmp_path), []
+    hearing = _weighed_first(opinion, "cramp help", 0.0, 0.0, "Good morning.", asked)
+    opinion._weigh = lambda key, phrase: (VETO_MARGIN - 1, -9.0)  # type: ignore[method-assign]
+    assert opinion.check("what will we need", b"\0\0" * 1600, hearing) == Verdict(None)
+    assert asked == ["hear"]
+
+
 def test_a_stop_is_never_checked(phrases, tmp_path):
     opinion = _answering(SecondOpinion(phrases, tmp_path), "Next.", -9.0)
     assert not opinion.checks("stop") and opinion.checks("wait")
@@ -374,7 +456,7 @@ class Notes:
 
     def prepare(self) -> None: ...
 
-    def start(self, audio: bytes) -> Hearing | None:
+    def start(self, audio: bytes, phrase: str | None = None) -> Hearing | None:
         return None
 
     def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:

