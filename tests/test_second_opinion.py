@@ -55,9 +55,9 @@ class Asked:
         return self.inner.always_checks(phrase)
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False) -> Verdict:
         self.checked += self.inner.checks(phrase)
-        return self.inner.check(phrase, audio, hearing, narrowband)
+        return self.inner.check(phrase, audio, hearing, narrowband, noisy)
 
 
 @pytest.fixture(scope="module")
@@ -318,6 +318,16 @@ def test_a_phrase_with_a_word_whisper_finds_unlikely_is_taken_but_doubted(
     assert opinion.check("cramp help", b"\0\0" * 1600) == verdict
 
 
+@pytest.mark.parametrize("weakest,noisy,doubted", [
+    (DOUBT_BELOW - 0.5, False, True),
+    (DOUBT_BELOW - 9.0, True, False),  # in noise every word is less likely to Whisper
+])
+def test_a_phrase_is_doubted_in_quiet_only(phrases, tmp_path, weakest, noisy, doubted):
+    opinion = _answering(SecondOpinion(phrases, tmp_path), "Crem Hell", -1.0, weakest)
+    assert opinion.check("cramp help", b"\0\0" * 1600, noisy=noisy) == Verdict(
+        "cramp help", doubted=doubted)
+
+
 @pytest.mark.parametrize("weakest,narrowband,doubted", [
     (DOUBT_BELOW - 0.5, False, True),
     (DOUBT_BELOW - 0.5, True, NARROWBAND_DOUBT_BELOW > DOUBT_BELOW - 0.5),
@@ -366,25 +376,28 @@ def _weighed_first(opinion: SecondOpinion, phrase: str, fit: float, weakest: flo
     return Hearing(1, None, phrase, weighed)
 
 
-@pytest.mark.parametrize("fit,weakest,narrowband,transcribed,verdict", [
+@pytest.mark.parametrize("fit,weakest,narrowband,noisy,transcribed,verdict", [
     # Fits better than the veto's bar and no word unlikely: no transcript can change that.
-    (VETO_MARGIN + 0.1, DOUBT_BELOW + 0.1, False, False, Verdict("cramp help")),
-    (NARROWBAND_VETO_MARGIN + 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, False,
+    (VETO_MARGIN + 0.1, DOUBT_BELOW + 0.1, False, False, False, Verdict("cramp help")),
+    (NARROWBAND_VETO_MARGIN + 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, False, False,
+     Verdict("cramp help")),
+    (VETO_MARGIN + 0.1, DOUBT_BELOW - 5.0, False, True, False,  # in noise nothing is doubted
      Verdict("cramp help")),
     # A word unlikely, or a fit the transcript's words may beat: the transcript decides.
-    (VETO_MARGIN + 0.1, DOUBT_BELOW - 0.1, False, True, Verdict("cramp help", doubted=True)),
-    (VETO_MARGIN - 0.1, DOUBT_BELOW + 0.1, False, True, Verdict("cramp help")),
-    (NARROWBAND_VETO_MARGIN - 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, True,
+    (VETO_MARGIN + 0.1, DOUBT_BELOW - 0.1, False, False, True,
+     Verdict("cramp help", doubted=True)),
+    (VETO_MARGIN - 0.1, DOUBT_BELOW + 0.1, False, False, True, Verdict("cramp help")),
+    (NARROWBAND_VETO_MARGIN - 0.1, NARROWBAND_DOUBT_BELOW + 0.1, True, False, True,
      Verdict("cramp help")),
 ])
 def test_a_wake_phrase_that_fits_clearly_is_taken_without_waiting_for_a_transcript(
-        phrases, tmp_path, fit, weakest, narrowband, transcribed, verdict):
+        phrases, tmp_path, fit, weakest, narrowband, noisy, transcribed, verdict):
     """The rule alone: Whisper's answers are given, not recognised. Whisper's own words
     fit at best with log-probability 0, so a phrase fitting better than the veto's bar
     is never turned down whatever they are."""
     opinion, asked = SecondOpinion(phrases, tmp_path), []
     hearing = _weighed_first(opinion, "cramp help", fit, weakest, "Crem Hell", asked)
-    assert opinion.check("cramp help", b"\0\0" * 1600, hearing, narrowband) == verdict
+    assert opinion.check("cramp help", b"\0\0" * 1600, hearing, narrowband, noisy) == verdict
     assert ("hear" in asked) == transcribed
 
 
@@ -453,6 +466,7 @@ class Notes:
         self.audio: list[np.ndarray] = []
         self.checked: list[np.ndarray] = []
         self.narrowband: list[bool] = []
+        self.noisy: list[bool] = []
 
     def prepare(self) -> None: ...
 
@@ -467,9 +481,10 @@ class Notes:
         return False
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False) -> Verdict:
         self.checked.append(np.frombuffer(audio, dtype="<i2"))
         self.narrowband.append(narrowband)
+        self.noisy.append(noisy)
         return Verdict(phrase)
 
 
@@ -492,21 +507,23 @@ def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_comma
 
 
 class Doubting(Notes):
-    """A second opinion stand-in that checks wake phrases always and doubts them."""
+    """A second opinion stand-in that checks wake phrases always and doubts them in quiet
+    (as `SecondOpinion.check` does a phrase with a word Whisper finds unlikely)."""
 
     def always_checks(self, phrase: str) -> bool:
         return phrase == "cramp help"
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False) -> Verdict:
-        super().check(phrase, audio, hearing, narrowband)
-        return Verdict(phrase, doubted=True)
+              narrowband: bool = False, noisy: bool = False) -> Verdict:
+        super().check(phrase, audio, hearing, narrowband, noisy)
+        return Verdict(phrase, doubted=not noisy)
 
 
 @pytest.mark.parametrize("noisy,confidence", [(False, SECOND_CONFIDENCE), (True, 0.95)])
 def test_a_doubted_phrase_is_taken_unsure_in_quiet_and_as_heard_in_noise(noisy, confidence):
     """In quiet a phrase Whisper doubts is taken but not sure (said once, a wake phrase does
-    not wake the coach); in noise, where every word is less likely to Whisper, as heard."""
+    not wake the coach); in noise, where every word is less likely to Whisper, the check
+    is told so (and doubts nothing): as heard."""
     engine = Scripted({5: Result("", 0.0, final=False), 10: Result("cramp help", 0.95, True)})
     doubting = Doubting()
     front = Denoised(engine, doubting)  # type: ignore[arg-type]
@@ -518,4 +535,5 @@ def test_a_doubted_phrase_is_taken_unsure_in_quiet_and_as_heard_in_noise(noisy, 
     assert front.denoising == noisy
     assert len(doubting.checked) == 1  # checked although the engine was sure
     assert doubting.narrowband == [False]
+    assert doubting.noisy == [noisy]
     assert [(r.text, r.confidence) for r in finals] == [("cramp help", confidence)]

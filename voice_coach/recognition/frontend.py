@@ -197,12 +197,11 @@ class Denoised:
             verdict = Verdict(result.text)
             if self.second is not None and self._raw and self._unsure(result):
                 verdict = self.second.check(result.text, bytes(self._raw), hearing,
-                                            self._narrowband())
+                                            self._narrowband(), self.denoising)
             self._raw.clear()  # acted on or turned down: not to be heard again
             taken = verdict.phrase
             if taken == result.text:
-                # Doubted in quiet only: in noise every word is less likely to Whisper.
-                if verdict.doubted and not self.denoising:
+                if verdict.doubted:
                     return Result(taken, min(result.confidence, SECOND_CONFIDENCE), final=True)
                 return result
             return Result(taken or "", SECOND_CONFIDENCE if taken else 0.0, final=True)

@@ -82,7 +82,7 @@ DOUBT_BELOW = -6.0
 """Where Whisper's least likely token of the engine's phrase is less likely than this
 (log-probability), a word of the phrase was most likely not said ("crap" heard as "cramp
 help": "help" -10.9; "I've got a camp" as "I've got a cramp": "cr" -7.4): the phrase is
-doubted (in quiet only, frontend.py: in noise every token is less likely). Chosen on the
+doubted (in quiet only: in noise every token is less likely). Chosen on the
 calibration voices with near-wake sentences (`python -m bench.probes.wake_doubt`): no
 near-wake sentence sure of a wake phrase, clean or at 8 kHz (6 and 15 of 144 before), for
 8 of 98 clean wake commands that must now be said twice (docs/recognition-experiments.md)."""
@@ -212,18 +212,21 @@ class SecondOpinion:
         return self.checks(phrase) and self._meaning(phrase) in ALWAYS_CHECKED
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False) -> Verdict:
         """What to take where the engine heard `phrase` in `audio` (Whisper's transcript
         from `hearing`, if started on it): `phrase`, where Whisper agrees, hears no phrase,
         or hears only a yes or a no (doubted where a word of it is one Whisper finds
-        unlikely: DOUBT_BELOW, or NARROWBAND_DOUBT_BELOW for `narrowband` speech); the
-        phrase of another meaning Whisper hears instead; None, where Whisper hears other
-        words that fit far better than `phrase` (VETO_MARGIN, or NARROWBAND_VETO_MARGIN:
-        unrelated speech, "good morning" decoded as "what will we need")."""
+        unlikely: DOUBT_BELOW, or NARROWBAND_DOUBT_BELOW for `narrowband` speech; never in
+        `noisy` audio, where every word is less likely to Whisper); the phrase of another
+        meaning Whisper hears instead; None, where Whisper hears other words that fit far
+        better than `phrase` (VETO_MARGIN, or NARROWBAND_VETO_MARGIN: unrelated speech,
+        "good morning" decoded as "what will we need")."""
         if not self.checks(phrase):
             return Verdict(phrase)
         veto, doubt = ((NARROWBAND_VETO_MARGIN, NARROWBAND_DOUBT_BELOW) if narrowband
                        else (VETO_MARGIN, DOUBT_BELOW))
+        if noisy:
+            doubt = float("-inf")
         if hearing is not None and hearing.fit is not None and hearing.phrase == phrase:
             # Whisper's own words fit at best with log-probability 0, so a phrase that fits
             # better than `veto` by itself cannot be turned down, whatever they are.
