@@ -87,7 +87,8 @@ def main() -> int:
                         counts[condition, kind_, f"fit{m:+g}"] += margin < m
                     if any(margin < m for m in args.margins):
                         print(f"  fit: {condition} {voice} {text!r} as {result.text!r}"
-                              f" ({margin:+.1f})", flush=True)
+                              f" ({margin:+.1f}, the engine's confidence"
+                              f" {result.confidence:.2f})", flush=True)
                 if note.get("doubted") and heard != WAKE_INTENT:
                     counts[condition, kind_, "doubted"] += 1
                     for f in args.floors:
