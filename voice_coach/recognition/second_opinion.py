@@ -187,16 +187,15 @@ class SecondOpinion:
             hearing = self.start(audio)
         if hearing is None:
             raise _Unanswered
-        text = hearing.text
-        if text is None:  # only weighed so far: transcribed now (its encoding is kept)
-            text = self._submit("hear", hearing.key, audio)
-            if text is None:
-                raise _Unanswered
+        # Only weighed so far: transcribed now (its encoding is kept).
+        text = hearing.text or self._submit("hear", hearing.key, audio)
         return hearing.key, self._answer(text)
 
-    def _answer(self, future: Future[Any]) -> Any:
-        """The worker's answer; `_Unanswered` if it has none (it is then left out from
-        now on)."""
+    def _answer(self, future: Future[Any] | None) -> Any:
+        """The worker's answer to the call `future` (None: never made, the worker has
+        failed); `_Unanswered` if it has none (it is then left out from now on)."""
+        if future is None:
+            raise _Unanswered
         try:
             return future.result(timeout=TIMEOUT_SECONDS)
         except (WorkerError, TimeoutError) as err:
@@ -260,10 +259,7 @@ class SecondOpinion:
     def _weigh(self, key: int, phrase: str) -> tuple[float, float]:
         """How much worse `phrase` fits the audio Whisper heard under `key` than its own
         words, and its least likely token's log-probability (whisper_worker.py)."""
-        future = self._submit("weigh", key, phrase)
-        if future is None:
-            raise _Unanswered
-        margin, weakest = self._answer(future)
+        margin, weakest = self._answer(self._submit("weigh", key, phrase))
         return float(margin), float(weakest)
 
     def _submit(self, name: str, *args: Any) -> Future[Any] | None:
