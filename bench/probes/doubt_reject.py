@@ -2,11 +2,13 @@
 whose phrase the check takes but doubts (second_opinion.py: Whisper heard other words,
 and a word of the engine's phrase is one it finds unlikely). With --margins, also what a
 stricter veto would: the phrases taken whose fit (how much worse than Whisper's own
-words, second_opinion.VETO_MARGIN) is under each margin.
+words, second_opinion.VETO_MARGIN) is under each margin. With --veto, the veto's bar in
+noise for the run (looser than the coach's, to see what a looser one would let through).
+Commands taken for another command are counted apart.
 
     python -m bench.probes.doubt_reject [--conditions 8k] [--voices en-us en ...]
                                         [--floors -7 -8 -9 -10] [--margins -2 -3]
-                                        [--every 1] [--start 0]
+                                        [--veto -8] [--every 1] [--start 0]
 
 Calibration voices and sentences only (bench/calibrate.py). Each clip runs through the
 coach's front end as it is; the probe notes the check's verdict. Prints, per condition
@@ -29,6 +31,7 @@ from bench.probes import checked_front
 from voice_coach.app.data import CoachData
 from voice_coach.audio.clip import AudioClip
 from voice_coach.intents import WAKE_INTENT
+from voice_coach.recognition import second_opinion
 from voice_coach.recognition.base import recognize_clip
 from voice_coach.speech import synthesize
 
@@ -40,12 +43,15 @@ def main() -> int:
     parser.add_argument("--voices", nargs="+", default=[v for v, _ in CALIBRATION_VOICES])
     parser.add_argument("--floors", nargs="+", type=float, default=[-7.0, -8.0, -9.0, -10.0])
     parser.add_argument("--margins", nargs="*", type=float, default=[])
+    parser.add_argument("--veto", type=float, help="the veto's bar (full-band speech)")
     parser.add_argument("--every", type=int, default=1, help="every n-th sentence")
     parser.add_argument("--start", type=int, default=0, help="from the n-th sentence")
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
     front, second = checked_front(data)
+    if args.veto is not None:
+        second_opinion.VETO_MARGIN = args.veto
     check, weigh = second.check, second._weigh
     note: dict[str, Any] = {}
 
@@ -78,6 +84,9 @@ def main() -> int:
                 kind_ = "commands" if want else "other sentences"
                 counts[condition, kind_, "clips"] += 1
                 taken = heard == want if want else heard is not None
+                if want and heard is not None and heard != want:
+                    kind_, taken = "commands taken for another", True
+                    counts[condition, kind_, "clips"] += 1
                 if not taken:
                     continue
                 counts[condition, kind_, "taken"] += 1
@@ -88,7 +97,7 @@ def main() -> int:
                     if any(margin < m for m in args.margins):
                         print(f"  fit: {condition} {voice} {text!r} as {result.text!r}"
                               f" ({margin:+.1f}, the engine's confidence"
-                              f" {result.confidence:.2f})", flush=True)
+                              f" {result.confidence:.2f}; {kind_})", flush=True)
                 if note.get("doubted") and heard != WAKE_INTENT:
                     counts[condition, kind_, "doubted"] += 1
                     for f in args.floors:
@@ -104,7 +113,7 @@ def main() -> int:
           + "".join(f" | fit under {m[3:]}" for m in margins) + " |")
     print("|---|---|---|---|" + "---|" * (len(floors) + len(margins)))
     for condition in args.conditions:
-        for kind_ in ("commands", "other sentences"):
+        for kind_ in ("commands", "commands taken for another", "other sentences"):
             c = [counts[condition, kind_, k]
                  for k in ("clips", "taken", "doubted", *floors, *margins)]
             print(f"| {condition}: {kind_} | " + " | ".join(map(str, c)) + " |")
