@@ -21,6 +21,8 @@ from voice_coach.recognition.second_opinion import (
     INSTALL,
     NARROWBAND_DOUBT_BELOW,
     NARROWBAND_VETO_MARGIN,
+    NOISY_SURE_VETO_MARGIN,
+    SURE_CONFIDENCE,
     VETO_MARGIN,
     Hearing,
     SecondOpinion,
@@ -55,9 +57,10 @@ class Asked:
         return self.inner.always_checks(phrase)
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False, noisy: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False, confidence: float = 0.0,
+              ) -> Verdict:
         self.checked += self.inner.checks(phrase)
-        return self.inner.check(phrase, audio, hearing, narrowband, noisy)
+        return self.inner.check(phrase, audio, hearing, narrowband, noisy, confidence)
 
 
 @pytest.fixture(scope="module")
@@ -358,6 +361,29 @@ def test_through_an_8_khz_channel_other_words_need_fit_less_far_better_to_turn_a
                          narrowband=narrowband) == Verdict(taken)
 
 
+@pytest.mark.parametrize("phrase,noisy,confidence,narrowband,taken", [
+    ("what will we need", True, SURE_CONFIDENCE, False, True),  # sure, in noise: taken
+    ("what will we need", True, SURE_CONFIDENCE - 0.01, False, False),  # unsure
+    ("what will we need", False, 1.0, False, False),  # in quiet Whisper hears words well
+    ("what will we need", True, 1.0, True, False),  # through a headset: its own bar
+    ("cramp help", True, 1.0, False, False),  # a wake phrase: never on a looser bar
+])
+def test_in_noise_a_phrase_the_engine_is_sure_of_needs_other_words_to_fit_far_better_still(
+        phrases, tmp_path, phrase, noisy, confidence, narrowband, taken):
+    """In noise Whisper is less sure of a command's words; unrelated speech forced onto a
+    phrase mostly leaves the engine unsure too. Only where the engine is sure, in noise,
+    is the veto's bar lowered (never for a wake phrase)."""
+    assert NOISY_SURE_VETO_MARGIN < VETO_MARGIN - 0.1
+    fit = min(VETO_MARGIN, NARROWBAND_VETO_MARGIN) - 0.1
+    opinion = _answering(SecondOpinion(phrases, tmp_path), "Good morning.", fit)
+    assert opinion.check(phrase, b"\0\0" * 1600, narrowband=narrowband, noisy=noisy,
+                         confidence=confidence) == Verdict(phrase if taken else None)
+    opinion = _answering(SecondOpinion(phrases, tmp_path), "Good morning.",
+                         NOISY_SURE_VETO_MARGIN - 0.1)
+    assert opinion.check(phrase, b"\0\0" * 1600, narrowband=narrowband, noisy=noisy,
+                         confidence=confidence) == Verdict(None)
+
+
 def _weighed_first(opinion: SecondOpinion, phrase: str, fit: float, weakest: float,
                    transcript: str, asked: list[str]) -> Hearing:
     """A hearing that weighed `phrase` first (`fit`, `weakest`); the transcript
@@ -481,7 +507,8 @@ class Notes:
         return False
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False, noisy: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False, confidence: float = 0.0,
+              ) -> Verdict:
         self.checked.append(np.frombuffer(audio, dtype="<i2"))
         self.narrowband.append(narrowband)
         self.noisy.append(noisy)
@@ -514,8 +541,9 @@ class Doubting(Notes):
         return phrase == "cramp help"
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False, noisy: bool = False) -> Verdict:
-        super().check(phrase, audio, hearing, narrowband, noisy)
+              narrowband: bool = False, noisy: bool = False, confidence: float = 0.0,
+              ) -> Verdict:
+        super().check(phrase, audio, hearing, narrowband, noisy, confidence)
         return Verdict(phrase, doubted=not noisy)
 
 

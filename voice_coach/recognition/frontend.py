@@ -197,7 +197,8 @@ class Denoised:
             verdict = Verdict(result.text)
             if self.second is not None and self._raw and self._unsure(result):
                 verdict = self.second.check(result.text, bytes(self._raw), hearing,
-                                            self._narrowband(), self.denoising)
+                                            self._narrowband(), self.denoising,
+                                            result.confidence)
             self._raw.clear()  # acted on or turned down: not to be heard again
             taken = verdict.phrase
             if taken == result.text:

@@ -68,6 +68,15 @@ VETO_MARGIN = -4.0
 """Where Whisper hears words that are no phrase, the engine's phrase is turned down if its
 mean log-probability per token (Whisper's) is this much under that of Whisper's own words.
 Chosen on the calibration voices (docs/recognition-experiments.md)."""
+NOISY_SURE_VETO_MARGIN = -6.0
+"""VETO_MARGIN in noise (RNNoise on) for a phrase the engine is sure of (SURE_CONFIDENCE),
+unless it is a wake phrase: noise makes Whisper less sure of the command's words ("commands"
+heard as "Command...", -4.8) while unrelated speech forced onto a phrase mostly leaves the
+engine unsure too. Chosen on the calibration voices, white and rain noise at 10 and 5 dB
+and pink at 5 dB (`python -m bench.probes.doubt_reject --veto -8 --margins ...`;
+docs/recognition-experiments.md)."""
+SURE_CONFIDENCE = 0.9
+"""The engine's confidence from which it is sure of a phrase, for NOISY_SURE_VETO_MARGIN."""
 NARROWBAND_VETO_MARGIN = -3.0
 """VETO_MARGIN for speech through an 8 kHz channel, where unrelated speech the engine forced
 onto a phrase fits it less badly (by -2.2 to -3.9 on the calibration voices: through the
@@ -212,7 +221,8 @@ class SecondOpinion:
         return self.checks(phrase) and self._meaning(phrase) in ALWAYS_CHECKED
 
     def check(self, phrase: str, audio: bytes, hearing: Hearing | None = None,
-              narrowband: bool = False, noisy: bool = False) -> Verdict:
+              narrowband: bool = False, noisy: bool = False, confidence: float = 0.0,
+              ) -> Verdict:
         """What to take where the engine heard `phrase` in `audio` (Whisper's transcript
         from `hearing`, if started on it): `phrase`, where Whisper agrees, hears no phrase,
         or hears only a yes or a no (doubted where a word of it is one Whisper finds
@@ -220,13 +230,18 @@ class SecondOpinion:
         `noisy` audio, where every word is less likely to Whisper); the phrase of another
         meaning Whisper hears instead; None, where Whisper hears other words that fit far
         better than `phrase` (VETO_MARGIN, or NARROWBAND_VETO_MARGIN: unrelated speech,
-        "good morning" decoded as "what will we need")."""
+        "good morning" decoded as "what will we need"; in `noisy` audio, where the
+        engine's `confidence` in the phrase is SURE_CONFIDENCE or more and it is not a wake
+        phrase, NOISY_SURE_VETO_MARGIN)."""
         if not self.checks(phrase):
             return Verdict(phrase)
         veto, doubt = ((NARROWBAND_VETO_MARGIN, NARROWBAND_DOUBT_BELOW) if narrowband
                        else (VETO_MARGIN, DOUBT_BELOW))
         if noisy:
             doubt = float("-inf")
+            if (not narrowband and confidence >= SURE_CONFIDENCE
+                    and not self.always_checks(phrase)):
+                veto = NOISY_SURE_VETO_MARGIN
         if hearing is not None and hearing.fit is not None and hearing.phrase == phrase:
             # Whisper's own words fit at best with log-probability 0, so a phrase that fits
             # better than `veto` by itself cannot be turned down, whatever they are.
