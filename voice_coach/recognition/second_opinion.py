@@ -17,7 +17,9 @@ phrase, since it hears "yeah" and "nah" in short noisy commands ("next" as "yeah
 Where Whisper hears words that are no phrase and fit the audio far better than the
 engine's phrase does (by Whisper's own token probabilities), the engine's phrase is
 turned down: unrelated speech the grammar decoder forced onto a phrase ("good morning" as
-"what will we need").
+"what will we need"). In noise, where Whisper is less sure of a command's own words too,
+a phrase the engine is sure of (not a wake phrase) needs them to fit further better
+(NOISY_SURE_VETO_MARGIN).
 
 A wake phrase is checked however sure the engine is (ALWAYS_CHECKED), so its check is
 what the runner waits for before the coach answers "cramp help". Where the engine offers
