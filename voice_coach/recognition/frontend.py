@@ -45,7 +45,7 @@ from ..audio.clip import RATE
 from ..audio.denoise import Denoiser
 from .base import Recognizer, Result
 from .narrowband import RAW_WIDEBAND_DB, band_levels
-from .second_opinion import Hearing, SecondOpinion, Verdict
+from .second_opinion import SURE_CONFIDENCE, Hearing, SecondOpinion, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +71,11 @@ into the speech), for the second opinion."""
 KEEP_SECONDS = 8.0
 """At most this much raw audio is kept for one utterance (the engine caps an utterance at
 a few seconds)."""
-CHECK_BELOW = 0.9
+CHECK_BELOW = SURE_CONFIDENCE
 """In quiet full-band speech, the engine's phrases less sure than this are checked by the
 second opinion (unrelated speech forced onto a phrase scores under it; about one command
-in eight does too)."""
+in eight does too). The same bar as the one from which, in noise, a phrase needs Whisper's
+words to fit further better to be turned down."""
 SECOND_CONFIDENCE = 0.5
 """The confidence of a phrase from the second opinion: taken, but not sure (a wake phrase
 from it starts a session only when said twice, app/wake.py)."""

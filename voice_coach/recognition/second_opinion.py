@@ -78,7 +78,8 @@ engine unsure too. Chosen on the calibration voices, white and rain noise at 10 
 and pink at 5 dB (`python -m bench.probes.doubt_reject --veto -8 --margins ...`;
 docs/recognition-experiments.md)."""
 SURE_CONFIDENCE = 0.9
-"""The engine's confidence from which it is sure of a phrase, for NOISY_SURE_VETO_MARGIN."""
+"""The engine's confidence from which it is sure of a phrase: for NOISY_SURE_VETO_MARGIN,
+and in quiet, the bar under which a phrase is checked at all (frontend.CHECK_BELOW)."""
 NARROWBAND_VETO_MARGIN = -3.0
 """VETO_MARGIN for speech through an 8 kHz channel, where unrelated speech the engine forced
 onto a phrase fits it less badly (by -2.2 to -3.9 on the calibration voices: through the
