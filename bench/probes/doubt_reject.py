@@ -2,8 +2,9 @@
 whose phrase the check takes but doubts (second_opinion.py: Whisper heard other words,
 and a word of the engine's phrase is one it finds unlikely). With --margins, also what a
 stricter veto would: the phrases taken whose fit (how much worse than Whisper's own
-words, second_opinion.VETO_MARGIN) is under each margin. With --veto, the veto's bar in
-noise for the run (looser than the coach's, to see what a looser one would let through).
+words, second_opinion.VETO_MARGIN) is under each margin. With --veto, every full-band bar
+of the veto for the run, the one for sure phrases in noise included (looser than the
+coach's, to see what a looser one would let through).
 Commands taken for another command are counted apart.
 
     python -m bench.probes.doubt_reject [--conditions 8k] [--voices en-us en ...]
@@ -43,7 +44,8 @@ def main() -> int:
     parser.add_argument("--voices", nargs="+", default=[v for v, _ in CALIBRATION_VOICES])
     parser.add_argument("--floors", nargs="+", type=float, default=[-7.0, -8.0, -9.0, -10.0])
     parser.add_argument("--margins", nargs="*", type=float, default=[])
-    parser.add_argument("--veto", type=float, help="the veto's bar (full-band speech)")
+    parser.add_argument("--veto", type=float,
+                        help="the veto's bars for full-band speech, quiet and noisy")
     parser.add_argument("--every", type=int, default=1, help="every n-th sentence")
     parser.add_argument("--start", type=int, default=0, help="from the n-th sentence")
     args = parser.parse_args()
@@ -51,7 +53,7 @@ def main() -> int:
     matcher = data.matcher()
     front, second = checked_front(data)
     if args.veto is not None:
-        second_opinion.VETO_MARGIN = args.veto
+        second_opinion.VETO_MARGIN = second_opinion.NOISY_SURE_VETO_MARGIN = args.veto
     check, weigh = second.check, second._weigh
     note: dict[str, Any] = {}
 
