@@ -1,18 +1,18 @@
 """The runner's world: commands, unrelated speech and noise alone, per noise kind and SNR.
 
     python -m bench.runner_world [--voices VOICE...] [--every N] [--snrs 10 5 0]
-                                 [--kinds KIND...] [--no-denoise]
+                                 [--kinds KIND...] [--noise-clips N] [--no-denoise]
 
 Speech is synthesized with espeak-ng from the sentence tests (commands) and the
 out-of-domain and no-match sentences (unrelated speech), by voices that calibration never
 hears (default: the held-out ones). Noise comes from bench/noises.py, generated in the run;
 "conversation" is other voices saying unrelated sentences. Each kind is mixed at each SNR;
 "8 kHz" is the clean speech through a narrowband (headset) channel. Noise-only clips are
-3 s of each kind at a loud level. Prints one Markdown table: commands understood, unrelated
-commands taken for another command, unrelated speech accepted, unrelated speech and
-noise-only clips sure enough of "cramp help" to wake the coach while it waits (app/wake.py),
-"cramp help" commands that wake it at once (the others must be said twice), noise-only
-clips accepted, CPU time per second of audio, peak memory.
+3 s of each kind at a loud level (4 per kind and SNR, or `--noise-clips N`). Prints one
+Markdown table: commands understood, commands taken for another command, unrelated speech
+accepted, unrelated speech and noise-only clips sure enough of "cramp help" to wake the
+coach while it waits (app/wake.py), "cramp help" commands that wake it at once (the others
+must be said twice), noise-only clips accepted, CPU time per second of audio, peak memory.
 `--every N` keeps every N-th sentence (quicker, coarser).
 """
 
@@ -48,6 +48,8 @@ def main() -> int:
     parser.add_argument("--every", type=int, default=1)
     parser.add_argument("--snrs", nargs="*", type=float, default=[10.0, 5.0, 0.0])
     parser.add_argument("--kinds", nargs="*", default=list(noises.KINDS))
+    parser.add_argument("--noise-clips", type=int, default=4,
+                        help="noise-only clips per noise kind and SNR")
     parser.add_argument("--no-denoise", dest="denoise", action="store_false")
     args = parser.parse_args()
     data = CoachData.load()
@@ -105,7 +107,7 @@ def main() -> int:
         noise_cell = "-"
         if kind is not None and kind != "8k":
             clips = [noises.noise_only(kind, 3.0, 3000.0, seed=2000 + i, talk=talk)
-                     for i in range(4)]
+                     for i in range(args.noise_clips)]
             heards = [understand_clip(recognizer, matcher, AudioClip(c, noises.RATE))
                       for c in clips]
             hits = sum(h.intent is not None for h in heards)
