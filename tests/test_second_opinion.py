@@ -49,9 +49,10 @@ class Asked:
         self.started += 1
         return self.inner.start(audio, phrase)
 
-    def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def phrase(self, audio: bytes, hearing: Hearing | None = None,
+               turned_down: str | None = None) -> str | None:
         self.asked += 1
-        return self.inner.phrase(audio, hearing)
+        return self.inner.phrase(audio, hearing, turned_down)
 
     def always_checks(self, phrase: str) -> bool:
         return self.inner.always_checks(phrase)
@@ -140,6 +141,19 @@ def test_a_command_turned_down_in_running_noise_is_heard_by_whisper(engine, whis
     consonants are gone); Whisper, on the raw audio, hears it."""
     assert heard(engine, None, "next step", "en-us+f3", "steps", 3)[0] == ""
     assert heard(engine, whisper, "next step", "en-us+f3", "steps", 3) == ("next step",
+                                                                       SECOND_CONFIDENCE)
+
+
+@pytest.mark.slow
+def test_a_command_turned_down_in_white_noise_is_taken_where_whisper_told_of_it_agrees(
+        engine, whisper, phrases, tmp_path):
+    """In white noise PocketSphinx decodes "cramp help" but turns it down (another meaning
+    comes too close); Whisper alone hears "Grand Elf", told of the commands "Cramp help."
+    (second_opinion.py)."""
+    assert heard(engine, None, "cramp help", "en-us", "white", 11)[0] == ""
+    untold = SecondOpinion(list(phrases), whisper._path)  # no examples: never told
+    assert heard(engine, untold, "cramp help", "en-us", "white", 11)[0] == ""
+    assert heard(engine, whisper, "cramp help", "en-us", "white", 11) == ("cramp help",
                                                                        SECOND_CONFIDENCE)
 
 
@@ -437,6 +451,53 @@ def test_a_weighing_of_another_phrase_is_not_taken_for_the_check(phrases, tmp_pa
     assert asked == ["hear"]
 
 
+def _told(opinion: SecondOpinion, untold: str, told: str) -> list[str]:
+    """`opinion` with Whisper's transcripts given: `untold`, and `told` once told of the
+    commands; returns the calls made of the worker."""
+    asked: list[str] = []
+
+    def answer(text: str) -> Future[str]:
+        future: Future[str] = Future()
+        future.set_result(text)
+        return future
+
+    def submit(name: str, *args: object) -> Future[str]:
+        asked.append(name)
+        return answer(told)
+
+    opinion.start = lambda audio: Hearing(1, answer(untold))  # type: ignore[method-assign]
+    opinion._submit = submit  # type: ignore[method-assign]
+    return asked
+
+
+@pytest.mark.parametrize("untold,told,turned_down,taken,asked", [
+    ("Next step.", "Next.", "next", "next step", []),       # a phrase untold: taken as is
+    ("I'm left.", "Time left.", "time left", "time left", ["hear_told"]),  # they agree
+    ("I'm left.", "Time left?", "how much longer", "time left", ["hear_told"]),  # same meaning
+    ("This.", "Yes.", "quit", None, ["hear_told"]),          # told, Whisper hears another
+    ("Nice day for a run.", "Nice day for a run.", "next", None, ["hear_told"]),
+    ("I'm left.", "Time left.", None, None, []),             # the engine decoded nothing
+    ("", "Time left.", "time left", None, []),               # Whisper heard no words
+])
+def test_a_phrase_turned_down_is_taken_where_whisper_told_of_the_commands_agrees(
+        phrases, tmp_path, untold, told, turned_down, taken, asked):
+    """The rule alone: Whisper's answers are given, not recognised."""
+    opinion = SecondOpinion(phrases, tmp_path)
+    calls = _told(opinion, untold, told)
+    assert opinion.phrase(b"\0\0" * 1600, None, turned_down) == taken
+    assert calls == asked
+
+
+def test_whisper_is_told_one_example_of_each_command(phrases, tmp_path):
+    told = SecondOpinion(phrases, tmp_path)._commands
+    assert told.startswith("Hold for thirty seconds. ") and told.endswith(" Stop.")
+    assert "Cramp help." in told and "When should I see a doctor." in told
+    # Given a plain list of phrases (no examples), it is never told, so never asked again.
+    plain = SecondOpinion(list(phrases), tmp_path)
+    calls = _told(plain, "I'm left.", "Time left.")
+    assert plain.phrase(b"\0\0" * 1600, None, "time left") is None and calls == []
+
+
 def test_a_stop_is_never_checked(phrases, tmp_path):
     opinion = _answering(SecondOpinion(phrases, tmp_path), "Next.", -9.0)
     assert not opinion.checks("stop") and opinion.checks("wait")
@@ -493,14 +554,17 @@ class Notes:
         self.checked: list[np.ndarray] = []
         self.narrowband: list[bool] = []
         self.noisy: list[bool] = []
+        self.turned_down: list[str | None] = []
 
     def prepare(self) -> None: ...
 
     def start(self, audio: bytes, phrase: str | None = None) -> Hearing | None:
         return None
 
-    def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def phrase(self, audio: bytes, hearing: Hearing | None = None,
+               turned_down: str | None = None) -> str | None:
         self.audio.append(np.frombuffer(audio, dtype="<i2"))
+        self.turned_down.append(turned_down)
         return None
 
     def always_checks(self, phrase: str) -> bool:
@@ -531,6 +595,16 @@ def test_whisper_hears_an_utterance_turned_down_with_the_one_before_but_no_comma
     assert notes.narrowband == [True]  # told the channel, for the bar of its doubt
     assert first == list(range(11, 16))  # after the command acted on, to the utterance's end
     assert second == list(range(11, 23))  # the utterance turned down just before, too
+
+
+def test_whisper_is_given_the_phrase_the_engine_turned_down():
+    engine = Scripted({5: Result("", 0.0, final=False), 10: Result("", 0.0, final=True)})
+    engine.turned_down = "time left"  # type: ignore[attr-defined]
+    notes = Notes()
+    front = Denoised(engine, notes)  # type: ignore[arg-type]
+    for i in range(1, 12):
+        front.accept(np.full(1600, i, dtype="<i2").tobytes())
+    assert notes.turned_down == ["time left"]
 
 
 class Doubting(Notes):

@@ -210,7 +210,8 @@ class Denoised:
         if (self.second is None or not self._raw
                 or not getattr(self.inner, "heard_speech", True)):
             return result
-        phrase = self.second.phrase(bytes(self._raw), hearing)
+        phrase = self.second.phrase(bytes(self._raw), hearing,
+                                    getattr(self.inner, "turned_down", None))
         if not phrase:
             return result
         self._raw.clear()

@@ -13,7 +13,14 @@ def phrase_list(intent_set: IntentSet) -> list[str]:
     return list(phrase_meanings(intent_set))
 
 
-def phrase_meanings(intent_set: IntentSet) -> dict[str, str]:
+class PhraseMeanings(dict[str, str]):
+    """Phrases with the intent each means, and `examples`: one phrase per intent, the one
+    "what can I say" offers (Whisper's second opinion is told them)."""
+
+    examples: tuple[str, ...] = ()
+
+
+def phrase_meanings(intent_set: IntentSet) -> PhraseMeanings:
     """Every spoken phrase the intents allow, sorted, with the intent it means (the first
     one, if templates of two intents allow it). An engine given this instead of a plain
     list can also tell how far a phrase led phrases of other meanings."""
@@ -21,7 +28,9 @@ def phrase_meanings(intent_set: IntentSet) -> dict[str, str]:
     for intent, texts in expand_phrases(intent_set).items():
         for phrase in texts:
             meanings.setdefault(phrase, intent)
-    return dict(sorted(meanings.items()))
+    result = PhraseMeanings(sorted(meanings.items()))
+    result.examples = tuple(intent_set.example(name) for name in intent_set.names)
+    return result
 
 
 def split_known(phrases: list[str], known: set[str] | frozenset[str],

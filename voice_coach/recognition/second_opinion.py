@@ -7,7 +7,12 @@ of the raw (undenoised) audio is taken if it is, word for word, one of the inten
 phrases. Free transcription almost never produces a command from unrelated speech (issue
 26's measurements: no unrelated sentence accepted), so this adds commands without adding
 false accepts; short commands it gets wrong ("cramp help" as "Cram Help") are simply not
-found. docs/recognition-experiments.md has the measurements.
+found. Where its words are no phrase but the engine had decoded one and turned it down,
+Whisper hears the utterance again, told of the commands first (one example of each, as
+text said before): it then leans towards their words ("Grand Elf" becomes "Cramp help."),
+and its phrase is taken if it means what the engine's did. Told, Whisper alone finds
+commands in other people's words too; the two recognisers agreeing does not.
+docs/recognition-experiments.md has the measurements.
 
 Whisper also checks the engine's commands: where its transcript is, word for word, a
 phrase of another meaning, that phrase is taken instead ("quit" heard by the engine as
@@ -161,6 +166,10 @@ class SecondOpinion:
         self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
                                           else {p: p for p in phrases})
         self._path = path
+        self._commands = " ".join(f"{e[:1].upper()}{e[1:]}." for e in
+                                  getattr(phrases, "examples", ()))
+        """What Whisper is told before it hears a turned-down utterance again (`phrase`):
+        one example of each intent, as sentences ("Next. Repeat. ...")."""
         self.failed = False
         """Set once the worker could not answer: the coach goes on without it."""
 
@@ -182,16 +191,29 @@ class SecondOpinion:
         future = self._submit("hear", key, audio)
         return None if future is None else Hearing(key, future)
 
-    def phrase(self, audio: bytes, hearing: Hearing | None = None) -> str | None:
+    def phrase(self, audio: bytes, hearing: Hearing | None = None,
+               turned_down: str | None = None) -> str | None:
         """The phrase Whisper hears in `audio` (16 kHz int16, undenoised), or None; from
-        `hearing` where it was started on it."""
+        `hearing` where it was started on it. Where its words are no phrase and the engine
+        decoded and turned down `turned_down`, Whisper hears the audio again told of the
+        commands (`_commands`): the phrase it then hears is taken if it means what
+        `turned_down` means, two recognisers agreeing (told, Whisper alone finds commands
+        in other people's words)."""
         try:
-            _, text = self._heard(audio, hearing)
+            key, text = self._heard(audio, hearing)
+            found = self._phrases.get(once(normalise(text)))
+            log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
+            if found or not turned_down or not self._commands or not normalise(text):
+                return found
+            told = self._answer(self._submit("hear_told", key, self._commands))
         except _Unanswered:
             return None
-        found = self._phrases.get(once(normalise(text)))
-        log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
-        return found
+        agreed = self._phrases.get(once(normalise(told)))
+        if agreed is not None and self._meaning(agreed) != self._meaning(turned_down):
+            agreed = None
+        log.debug("told of the commands, Whisper heard %r where the engine turned down %r%s",
+                  told, turned_down, f": {agreed!r}" if agreed else "")
+        return agreed
 
     def _heard(self, audio: bytes, hearing: Hearing | None) -> tuple[int, str]:
         """The key and text of Whisper's transcript of `audio` (`hearing`'s, if given)."""

@@ -126,8 +126,10 @@ class PocketSphinxRecognizer:
         self.last_cmn: tuple[float, ...] | None = None
         self._at_pause: _AtPause | None = None
         """What was decoded where the speech last stopped."""
-        self._turned_down: str | None = None
-        """The phrase of the last decode, if the rejection model turned it down."""
+        self.turned_down: str | None = None
+        """The phrase of the last decode, if it was turned down (by the rejection model, or
+        for leading phrases of other meanings by too little); Whisper's second opinion takes
+        it where it agrees."""
         self.early_margin = EARLY_MARGIN
         """See `_answer_at_pause`; math.inf never answers before the endpointer's end."""
         self.last_pause: tuple[str, float] | None = None
@@ -325,7 +327,7 @@ class PocketSphinxRecognizer:
         nearest = nearest_voice(speech)
         if nearest is None:
             return result
-        first = self._turned_down
+        first = self.turned_down
         again = self._decode(nearest)
         meaning = self._decoder.meanings.get
         agrees = (first is not None and len(speech) - len(nearest) >= NEARBY_CUT * 2 * RATE
@@ -338,7 +340,7 @@ class PocketSphinxRecognizer:
         return result
 
     def _decode(self, speech: bytes) -> Result:
-        self._turned_down = None
+        self.turned_down = None
         self.heard_speech = self._utterances.speech_heard
         if not self.heard_speech:  # noise: not even decoded
             log.debug("no speech in the utterance (Silero VAD)")
@@ -376,12 +378,13 @@ class PocketSphinxRecognizer:
         log.debug("heard %s: %r scores %.2f, needs %.2f", [h and h.text for h in heard],
                   best.text, score, bar)
         if score < bar:
-            self._turned_down = best.text
+            self.turned_down = best.text
             return Result("", 0.0, final=True)
         at = next(i for i, h in enumerate(heard) if h is best) if len(warps) > 1 else 0
         lead = self._lead(best, heard, adapted, audio, means[at][1], warps[at])
         if lead < LEAD_MIN:
             log.debug("%r leads other meanings by %.2f only, needs %.2f", best.text, lead,
                       LEAD_MIN)
+            self.turned_down = best.text
             return Result("", 0.0, final=True)
         return Result(best.text, self.rejection.confidence(features), final=True)

@@ -76,11 +76,16 @@ class _Whisper:
     def start(self, model_path: str, threads: int) -> None:
         self._features = _feature_extractor()
         self._tokenizer = tokenizers.Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
-        self._prompt = [self._tokenizer.token_to_id(t)
-                        for t in ("<|startoftranscript|>", "<|notimestamps|>")]
-        self._end = self._tokenizer.token_to_id("<|endoftext|>")
+        self._prompt = [self._id("<|startoftranscript|>"), self._id("<|notimestamps|>")]
+        self._end = self._id("<|endoftext|>")
         self._model = ctranslate2.models.Whisper(model_path, device="cpu", compute_type="int8",
                                                  intra_threads=threads)
+
+    def _id(self, token: str) -> int:
+        found = self._tokenizer.token_to_id(token)
+        if found is None:
+            raise ValueError(f"Whisper's tokenizer has no {token}")
+        return int(found)
 
     def hear(self, key: int, audio: bytes) -> str:
         """The words in `audio` (16 kHz int16), as Whisper writes them; kept under `key`
@@ -99,6 +104,16 @@ class _Whisper:
         self._keep(key, encoded, None)
         [fits] = self._fits(encoded, [phrase])
         return fits
+
+    def hear_told(self, key: int, commands: str) -> str:
+        """The words Whisper hears in the audio kept under `key` when told `commands`
+        first, as said before ("Next. Repeat. ..."): it leans towards their words. ""
+        where the audio is no longer kept."""
+        encoded, _ = self._kept.get(key, (None, None))
+        if encoded is None:
+            return ""
+        told = self._tokenizer.encode(" " + commands.strip(), add_special_tokens=False).ids
+        return self._transcript(encoded, [self._id("<|startofprev|>"), *told, *self._prompt])
 
     def _keep(self, key: int, encoded: Any, text: str | None) -> None:
         self._kept[key] = (encoded, text)
@@ -127,9 +142,14 @@ class _Whisper:
         window[0, :, :min(frames, mel.shape[1])] = mel[:, :frames]
         return self._model.encode(ctranslate2.StorageView.from_array(window))
 
-    def _transcript(self, encoded: Any) -> str:
-        [result] = self._model.generate(encoded, [self._prompt], beam_size=1,
-                                        max_length=MAX_TOKENS, suppress_blank=True,
+    def _transcript(self, encoded: Any, prompt: list[int] | None = None) -> str:
+        """Whisper's greedy transcript of `encoded` after `prompt` (by default none but the
+        start of a transcript), at most MAX_TOKENS long."""
+        prompt = prompt or self._prompt
+        # The prompt counts towards CTranslate2's length: the transcript's own limit stays.
+        extra = len(prompt) - len(self._prompt)
+        [result] = self._model.generate(encoded, [prompt], beam_size=1,
+                                        max_length=MAX_TOKENS + extra, suppress_blank=True,
                                         suppress_tokens=[-1],
                                         repetition_penalty=REPETITION_PENALTY)
         tokens = [t for t in result.sequences_ids[0] if t < self._end]
