@@ -29,7 +29,8 @@ from bench.calibrate import speech
 from bench.evaluate import CALIBRATION_VOICES
 from voice_coach.app.data import CoachData
 from voice_coach.recognition import phrase_meanings, whisper_worker
-from voice_coach.recognition.second_opinion import THREADS, model_path, normalise, once
+from voice_coach.recognition.second_opinion import THREADS, model_path
+from voice_coach.recognition.transcripts import normalise, once
 from voice_coach.speech import synthesize
 
 VARIANTS: dict[str, tuple[float, float]] = {

@@ -49,7 +49,6 @@ import importlib.util
 import itertools
 import logging
 import os
-import re
 import threading
 from collections.abc import Collection, Mapping
 from concurrent.futures import Future
@@ -58,6 +57,7 @@ from typing import Any, NamedTuple
 
 from ..intents import WAKE_INTENT
 from ..worker import Worker, WorkerError
+from .transcripts import normalise, once
 
 log = logging.getLogger(__name__)
 
@@ -135,25 +135,6 @@ def model_path() -> Path | None:
 MISSING = ("Whisper's second opinion on commands the engine turns down is off (its "
            f"packages are missing: {INSTALL}).")
 """What the user is told at start-up when the second opinion is missing."""
-
-
-def normalise(text: str) -> str:
-    """Lower case, words and apostrophes only: "I've got a cramp." -> "i've got a cramp"."""
-    text = text.lower().replace("\u2019", "'")
-    return " ".join(re.sub(r"[^a-z' ]+", " ", text).split())
-
-
-def once(words: str) -> str:
-    """`words` said once, if they are one phrase said again and again: on a short window
-    Whisper's greedy decoding can repeat itself ("time left time left time left"), and a
-    transcript cut at its token limit can end in the middle of a repeat ("time left time
-    left ti"). Twice at least: "next step ne" is not "next step"."""
-    split = words.split()
-    for size in range(1, len(split) // 2 + 1):
-        repeated = (split[:size] * (len(split) // size + 1))[:len(split)]
-        if split[:-1] == repeated[:-1] and repeated[-1].startswith(split[-1]):
-            return " ".join(split[:size])
-    return words
 
 
 class SecondOpinion:

@@ -21,7 +21,7 @@ import numpy as np
 import tokenizers
 
 from ..worker import serve
-from .second_opinion import normalise, once
+from .transcripts import normalise, once
 
 MAX_WINDOW_SECONDS = 10
 """The longest window Whisper hears (commands are at most a few seconds; the usual 30 s
