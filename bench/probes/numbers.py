@@ -1,0 +1,73 @@
+"""Commands with numbers in noise: how many are understood, and with which number.
+
+    python -m bench.probes.numbers [--conditions white:10 rain:10 pink:5]
+
+Calibration voices and sentences only (bench/calibrate.py's commands with a number word:
+"sixty seconds", "count for one minute", "next one"), each voice at 170 words a minute,
+through the coach's front end with Whisper's second opinion (`recognize`'s). Prints each
+clip and, per condition, the clips understood as the right command, taken for another,
+and not taken; and of those understood, how many carry other number words than were
+said ("fifteen seconds hold" understood as "eighty seconds hold": the right command, a
+wrong hold). The benches count commands, not their numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+
+from bench import noises
+from bench.calibrate import speech
+from bench.evaluate import CALIBRATION_VOICES
+from bench.probes import checked_front
+from voice_coach.app.data import CoachData
+from voice_coach.audio.clip import AudioClip
+from voice_coach.recognition.base import recognize_clip
+from voice_coach.speech import synthesize
+
+NUMBER_WORDS = frozenset({
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
+    "ninety", "hundred", "thousand", "minus"})
+WORDS_PER_MINUTE = 170
+
+
+def numbers(text: str) -> list[str]:
+    """The number words of `text`, in order."""
+    return [w for w in text.split() if w in NUMBER_WORDS]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conditions", nargs="+", default=["white:10", "rain:10", "pink:5"],
+                        help='"clean", "8k" or a noise at an SNR ("rain:10", bench/noises.py)')
+    args = parser.parse_args()
+    data = CoachData.load()
+    matcher = data.matcher()
+    front, _ = checked_front(data)
+    counts: Counter[tuple[str, str]] = Counter()
+    for condition in args.conditions:
+        for voice, _ in CALIBRATION_VOICES:
+            front.new_speaker()
+            for i, (text, want) in enumerate(speech(data)):
+                if not want or not numbers(text):
+                    continue
+                x = noises.in_condition(synthesize(text, voice, WORDS_PER_MINUTE).samples,
+                                        condition, seed=8000 + i)
+                result = recognize_clip(front, AudioClip(x, noises.RATE))
+                heard = matcher.understand(result.text, result.confidence).intent
+                out = "right" if heard == want else ("another" if heard else "none")
+                counts[condition, out] += 1
+                counts[condition, "another number"] += (out == "right"
+                                                        and numbers(result.text) != numbers(text))
+                print(f"{condition} {voice} {text!r} {result.text!r} {out}", flush=True)
+    print("\n| condition | understood | with another number | taken for another command "
+          "| not taken |\n|---|---|---|---|---|")
+    for condition in args.conditions:
+        c = [counts[condition, k] for k in ("right", "another number", "another", "none")]
+        print(f"| {condition} | " + " | ".join(map(str, c)) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
