@@ -164,7 +164,7 @@ def test_a_command_turned_down_in_white_noise_is_taken_where_whisper_told_of_it_
 @pytest.mark.slow
 def test_a_number_whisper_writes_in_digits_is_taken_in_words(engine, whisper):
     """In white noise PocketSphinx turns "sixty seconds" down; Whisper writes "60 seconds",
-    which is the phrase "sixty seconds" (second_opinion.normalise)."""
+    which is the phrase "sixty seconds" (transcripts.normalise)."""
     assert heard(engine, None, "sixty seconds", "en", "white", 3)[0] == ""
     assert heard(engine, whisper, "sixty seconds", "en", "white", 3) == ("sixty seconds",
                                                                       SECOND_CONFIDENCE)
