@@ -21,10 +21,8 @@ import logging
 import sys
 from pathlib import Path
 
-import yaml
-
 from bench import noises
-from bench.calibrate import SENTENCES as CALIBRATION
+from bench.calibrate import speech
 from bench.evaluate import labelled_sentences
 from bench.runner_world import TALKERS
 from voice_coach.app.data import CoachData
@@ -63,7 +61,7 @@ def main() -> int:
     matcher = data.matcher()
     recognizer = make_recognizer("pocketsphinx", phrase_meanings(data.intents)).recognizer
     if args.talk == "calibration":
-        negative = yaml.safe_load(CALIBRATION.read_text(encoding="utf-8"))["out_of_domain"]
+        negative = [s for s, intent in speech(data) if intent is None]
     else:
         _, negative = labelled_sentences(ROOT / "tests" / "sentences" / "en")
     talk = [synthesize(s, TALKERS[i % 2], 170).samples
