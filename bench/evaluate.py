@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import yaml
 
 from bench.noises import speech_power
 from voice_coach.audio.clip import RATE, AudioClip
+from voice_coach.intents import Heard
 
 CALIBRATION_VOICES = (("en-us", 160), ("en", 175), ("en-us+f3", 150), ("en-us-nyc", 165))
 """(espeak-ng voice, words per minute) that bench/calibrate.py fits the rejection model on."""
@@ -35,16 +37,32 @@ OUT_OF_DOMAIN = [
 ]
 
 
-def labelled_sentences(folder: Path) -> tuple[list[tuple[str, str]], list[str]]:
-    """(sentence, intent) pairs and out-of-domain sentences, from the sentence tests in
-    `folder` plus OUT_OF_DOMAIN. Sentences with digits are left out (spoken forms differ)."""
-    positive: list[tuple[str, str]] = []
+class Command(NamedTuple):
+    """A sentence test: what is said and what it means."""
+
+    text: str
+    intent: str
+    slots: dict[str, Any] | None = None
+    """The slot values it carries (the hold's length), or None where the test gives none."""
+
+    def understood(self, heard: Heard) -> bool:
+        """`heard` means this command: its intent, and its slot values where the test gives
+        them (a hold of another length is not understood)."""
+        return heard.intent == self.intent and (self.slots is None
+                                                or heard.slots == self.slots)
+
+
+def labelled_sentences(folder: Path) -> tuple[list[Command], list[str]]:
+    """The commands of the sentence tests in `folder`, and the out-of-domain sentences: its
+    no-match ones plus OUT_OF_DOMAIN. Sentences with digits are left out (spoken forms
+    differ)."""
+    positive: list[Command] = []
     negative: set[str] = set(OUT_OF_DOMAIN)
     for f in sorted(folder.glob("*.yaml")):
         data = yaml.safe_load(f.read_text(encoding="utf-8"))
         for test in data.get("tests", []):
-            positive += [(s, test["intent"]) for s in test["sentences"]
-                         if not any(ch.isdigit() for ch in s)]
+            positive += [Command(s, test["intent"], test.get("slots"))
+                         for s in test["sentences"] if not any(ch.isdigit() for ch in s)]
         negative.update(data.get("no_match", []))
     return positive, sorted(negative)
 

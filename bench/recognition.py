@@ -8,8 +8,9 @@ every positive sentence without digits is spoken by each voice; the no-match sen
 the out-of-domain list (running chatter, weather, music, calls) and noise-only clips
 measure false accepts. Conditions: clean, and white/pink/babble noise at 10 and 5 dB SNR.
 The default voices are the held-out ones, which bench/calibrate.py never hears;
-`--voices en-us en` measures calibration voices instead. Prints a Markdown table, and
-with `--misses` every command not understood and every false accept, with what was heard.
+`--voices en-us en` measures calibration voices instead. Prints a Markdown table (a
+command is understood when its intent is, and a hold's length as said), and with
+`--misses` every command not understood and every false accept, with what was heard.
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ import sys
 import time
 from pathlib import Path
 
-from bench.evaluate import CONDITIONS, HELD_OUT_VOICES, VOICES, Conditions, labelled_sentences
+from bench.evaluate import (
+    CONDITIONS,
+    HELD_OUT_VOICES,
+    VOICES,
+    Command,
+    Conditions,
+    labelled_sentences,
+)
 from voice_coach.app.data import CoachData
 from voice_coach.app.understand import understand_clip
 from voice_coach.audio.clip import AudioClip
@@ -53,7 +61,7 @@ def main() -> int:
     voices = [(v, rates.get(v, 160)) for v in args.voices]
     print(f"synthesizing {len(positive) + len(negative)} sentences x {len(voices)} voices ...",
           file=sys.stderr)
-    pos = [(synthesize(s, v, r), want) for v, r in voices for s, want in positive]
+    pos = [(synthesize(c.text, v, r), c) for v, r in voices for c in positive]
     neg = [synthesize(s, v, r) for v, r in voices for s in negative]
     conditions = Conditions([c for c, _ in pos[:40]])
     noise_only = conditions.noise_only()
@@ -61,12 +69,14 @@ def main() -> int:
     misses: list[str] = []
     missed: dict[str, list[str]] = {}
 
-    def intent(clip: AudioClip, said: str = "", want: str | None = None) -> str | None:
+    def understood(clip: AudioClip, said: str = "", want: Command | None = None) -> bool:
+        """`clip` heard as `want` (or, for no command, as nothing)."""
         heard = understand_clip(recognizer, matcher, clip)  # learns from a command, as live
-        if heard.intent != want:
-            misses.append(f"{said} ({want or 'no command'}) heard as {heard.text!r} "
-                          f"({heard.intent or 'nothing'})")
-        return heard.intent
+        right = want.understood(heard) if want is not None else heard.intent is None
+        if not right:
+            misses.append(f"{said} ({want.intent if want else 'no command'}) heard as "
+                          f"{heard.text!r} ({heard.intent or 'nothing'})")
+        return right
 
     print(f"engine: {recognizer.name}; voices: {', '.join(v for v, _ in voices)}; "
           f"{len(pos)} in-domain clips, {len(neg)} out-of-domain "
@@ -90,12 +100,12 @@ def main() -> int:
             recognizer.new_speaker()
             first_pos, first_neg = voice * len(positive), voice * len(negative)
             who = voices[voice][0]
-            correct += sum(intent(prep(pos[i][0], i), f"{who}: {positive[i - first_pos][0]!r}",
-                                  pos[i][1]) == pos[i][1]
+            correct += sum(understood(prep(pos[i][0], i), f"{who}: {pos[i][1].text!r}",
+                                      pos[i][1])
                            for i in range(first_pos, first_pos + len(positive)))
-            accepted += sum(intent(prep(neg[i], i), f"{who}: {negative[i - first_neg]!r}")
-                            is not None for i in range(first_neg, first_neg + len(negative)))
-        noise_fa = (sum(intent(c, f"noise clip {i}") is not None
+            accepted += sum(not understood(prep(neg[i], i), f"{who}: {negative[i - first_neg]!r}")
+                            for i in range(first_neg, first_neg + len(negative)))
+        noise_fa = (sum(not understood(c, f"noise clip {i}")
                         for i, c in enumerate(noise_only)) if kind is None else None)
         cpu = cpu_seconds() - start
         audio_seconds = sum(c.seconds for c, _ in pos) + sum(c.seconds for c in neg)

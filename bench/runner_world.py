@@ -9,10 +9,11 @@ hears (default: the held-out ones). Noise comes from bench/noises.py, generated 
 "conversation" is other voices saying unrelated sentences. Each kind is mixed at each SNR;
 "8 kHz" is the clean speech through a narrowband (headset) channel. Noise-only clips are
 3 s of each kind at a loud level (4 per kind and SNR, or `--noise-clips N`). Prints one
-Markdown table: commands understood, commands taken for another command, unrelated speech
-accepted, unrelated speech and noise-only clips sure enough of "cramp help" to wake the
-coach while it waits (app/wake.py), "cramp help" commands that wake it at once (the others
-must be said twice), noise-only clips accepted, CPU time per second of audio, peak memory.
+Markdown table: commands understood (their intent, and a hold's length as said), commands
+taken for another command (or a hold of another length), unrelated speech accepted,
+unrelated speech and noise-only clips sure enough of "cramp help" to wake the coach while
+it waits (app/wake.py), "cramp help" commands that wake it at once (the others must be
+said twice), noise-only clips accepted, CPU time per second of audio, peak memory.
 `--every N` keeps every N-th sentence (quicker, coarser).
 """
 
@@ -61,7 +62,7 @@ def main() -> int:
     positive, negative = positive[::args.every], negative[::args.every]
     rates = dict(HELD_OUT_VOICES)
     talk = [synthesize(s, TALKERS[i % 2], 170).samples for i, s in enumerate(negative)]
-    voices = {v: ([(synthesize(s, v, rates.get(v, 160)).samples, want) for s, want in positive],
+    voices = {v: ([(synthesize(c.text, v, rates.get(v, 160)).samples, c) for c in positive],
                   [synthesize(s, v, rates.get(v, 160)).samples for s in negative])
               for v in args.voices}
     conditions: list[tuple[str, str | None, float | None]] = [("clean", None, None),
@@ -87,13 +88,13 @@ def main() -> int:
         ok = wrong = accepted = woken = total_pos = total_neg = wakes = wake_commands = 0
         for pos, neg in voices.values():
             recognizer.new_speaker()
-            for i, (x, want) in enumerate(pos):
+            for i, (x, command) in enumerate(pos):
                 clip = prep(x, i)
                 seconds += clip.seconds
                 heard = understand_clip(recognizer, matcher, clip)
-                ok += heard.intent == want
-                wrong += heard.intent is not None and heard.intent != want
-                if want == WAKE_INTENT:
+                ok += command.understood(heard)
+                wrong += heard.intent is not None and not command.understood(heard)
+                if command.intent == WAKE_INTENT:
                     wake_commands += 1
                     wakes += wake.sure(heard)
             for i, x in enumerate(neg):

@@ -138,8 +138,9 @@ def test_accuracy_and_false_accepts_on_held_out_voices(sphinx, data: CoachData):
     correct = accepted = 0
     for voice, rate in HELD_OUT_VOICES:
         sphinx.new_speaker()
-        correct += sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
-                       == intent for text, intent in positive)
+        correct += sum(c.understood(understand_clip(sphinx, matcher,
+                                                    synthesize(c.text, voice, rate)))
+                       for c in positive)
         accepted += sum(understand_clip(sphinx, matcher, synthesize(text, voice, rate)).intent
                         is not None for text in negative)
     accuracy = correct / (len(positive) * len(HELD_OUT_VOICES))
@@ -164,13 +165,14 @@ def test_accuracy_in_noise_and_noise_only_clips(sphinx, data: CoachData):
     the README), and clips of noise alone, which must not be taken for commands."""
     positive, _ = labelled_sentences(SENTENCES)
     matcher = data.matcher()
-    clips = [(synthesize(text, voice, rate), intent) for voice, rate in HELD_OUT_VOICES
-             for text, intent in positive]
+    clips = [(synthesize(c.text, voice, rate), c) for voice, rate in HELD_OUT_VOICES
+             for c in positive]
     conditions = Conditions([clip for clip, _ in clips[:40]])
     accuracy = {}
     for name, kind, snr in CONDITIONS[1:]:
-        correct = sum(understand_clip(sphinx, matcher, conditions.apply(clip, kind, snr, i))
-                      .intent == intent for i, (clip, intent) in enumerate(clips[::3]))
+        correct = sum(command.understood(understand_clip(
+            sphinx, matcher, conditions.apply(clip, kind, snr, i)))
+            for i, (clip, command) in enumerate(clips[::3]))
         accuracy[name] = correct / len(clips[::3])
     print(", ".join(f"{name} {rate:.1%}" for name, rate in accuracy.items()))
     for name, floor in NOISY_FLOORS.items():

@@ -48,7 +48,8 @@ def main() -> None:
     with open(args.out, "w", encoding="utf-8") as out:
         for voice in args.voices:
             recognizer.new_speaker()
-            for text, want in [*positive, *((s, None) for s in negative)]:
+            for text, want in [*((c.text, c.intent) for c in positive),
+                               *((s, None) for s in negative)]:
                 x = synthesize(text, voice, rates.get(voice, 160)).samples
                 decodes.clear()
                 clip = AudioClip(noises.narrowband(x) if args.narrowband else x, noises.RATE)
