@@ -169,3 +169,27 @@ def test_rendering_in_the_background_loses_nothing_printed_meanwhile(capsys):
     out = capsys.readouterr().out.splitlines()
     assert printed > 20
     assert out == [f"line {n}" for n in range(printed)]
+
+
+TEXT_PAST_ITS_BUFFER = """
+from pyttsx3.drivers import _espeak
+
+from voice_coach.speech import Pyttsx3Synthesizer
+
+Pyttsx3Synthesizer()  # the coach's shared engine
+_espeak.SetSynthCallback(lambda wav, samples, events: 1)  # stop at the first sound
+text = "a " * 1_500_000  # 3 MB: a memory mapping of its own, nothing readable past it
+print("queued", _espeak.Synth(text, flags=_espeak.CHARS_UTF8))
+_espeak.Synchronize()
+print("done")
+"""
+
+
+def test_espeak_is_never_told_a_text_is_longer_than_it_is():
+    """pyttsx3 2.99 gives espeak-ng ten times a text's length, and espeak-ng copies that
+    much: past the end of the text, a segmentation fault (seen once in the demo test). A
+    long text makes the over-read certain to leave mapped memory."""
+    run = subprocess.run([sys.executable, "-c", TEXT_PAST_ITS_BUFFER], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+    assert run.stdout.split() == ["queued", "0", "done"], run.stdout

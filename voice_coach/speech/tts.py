@@ -55,6 +55,7 @@ def _shared_engine() -> Any:
             with contextlib.redirect_stdout(io.StringIO()):  # once, before any other thread
                 engine = pyttsx3.init()
             _silence_driver(engine)
+            _mend_espeak_synth()
             engine.connect("finished-utterance", lambda **_: _finished.set())
             _engine = engine
         return _engine
@@ -69,6 +70,28 @@ def _silence_driver(engine: Any) -> None:
     module = sys.modules.get(type(driver).__module__)
     if module is not None and module.__name__.startswith("pyttsx3.drivers."):
         module.print = lambda *args, **kwargs: None  # type: ignore[attr-defined]
+
+
+def _mend_espeak_synth() -> None:
+    """pyttsx3 2.99 tells espeak-ng that a text is ten times as long as it is (`len(text) *
+    10` in `pyttsx3.drivers._espeak.Synth`; pyttsx3 issue #448, not fixed in a release).
+    In the asynchronous mode pyttsx3 runs espeak-ng in, `espeak_Synth` copies that many
+    bytes, reading far past the end of the text: now and then a segmentation fault, which
+    ends the coach mid-session. Its `Synth` is replaced by one passing the text's own size
+    with its terminating zero (Python's bytes always end in one). Only with the espeak
+    driver, whose module is then loaded already."""
+    espeak = sys.modules.get("pyttsx3.drivers._espeak")
+    if espeak is None:
+        return
+    c_synth = espeak.cSynth
+
+    def synth(text: str | bytes, position: int = 0, position_type: int = 1,
+              end_position: int = 0, flags: int = 0, user_data: Any = None) -> Any:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        return c_synth(data, len(data) + 1, position, position_type, end_position, flags,
+                       None, user_data)
+
+    espeak.Synth = synth  # type: ignore[attr-defined]
 
 
 _voice_list: list[Any] | None = None
