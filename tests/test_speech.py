@@ -193,3 +193,22 @@ def test_espeak_is_never_told_a_text_is_longer_than_it_is():
                          text=True, timeout=120)
     assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
     assert run.stdout.split() == ["queued", "0", "done"], run.stdout
+
+
+def test_a_driver_without_the_faulty_call_is_left_as_it_is(monkeypatch):
+    """A later pyttsx3 may call espeak-ng another way: then nothing is replaced, and
+    speech still works (the mend must never be what breaks it)."""
+    from types import SimpleNamespace
+
+    from voice_coach.speech import tts
+
+    def synth(text: str) -> int:
+        return 0
+
+    driver = SimpleNamespace(Synth=synth)
+    monkeypatch.setitem(sys.modules, "pyttsx3.drivers._espeak", driver)
+    tts._mend_espeak_synth()
+    assert driver.Synth is synth
+    driver.cSynth = lambda *args: args[1]
+    tts._mend_espeak_synth()
+    assert driver.Synth("abc") == 4  # the text's three bytes and its terminating zero

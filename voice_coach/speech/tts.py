@@ -79,11 +79,12 @@ def _mend_espeak_synth() -> None:
     bytes, reading far past the end of the text: now and then a segmentation fault, which
     ends the coach mid-session. Its `Synth` is replaced by one passing the text's own size
     with its terminating zero (Python's bytes always end in one). Only with the espeak
-    driver, whose module is then loaded already."""
+    driver, whose module is then loaded already, and only while it has the `cSynth` that
+    its `Synth` calls (a later pyttsx3 may not)."""
     espeak = sys.modules.get("pyttsx3.drivers._espeak")
-    if espeak is None:
+    c_synth = getattr(espeak, "cSynth", None)
+    if espeak is None or c_synth is None:
         return
-    c_synth = espeak.cSynth
 
     def synth(text: str | bytes, position: int = 0, position_type: int = 1,
               end_position: int = 0, flags: int = 0, user_data: Any = None) -> Any:
