@@ -92,8 +92,9 @@ def main() -> int:
                 clip = prep(x, i)
                 seconds += clip.seconds
                 heard = understand_clip(recognizer, matcher, clip)
-                ok += command.understood(heard)
-                wrong += heard.intent is not None and not command.understood(heard)
+                right = command.understood(heard)
+                ok += right
+                wrong += heard.intent is not None and not right
                 if command.intent == WAKE_INTENT:
                     wake_commands += 1
                     wakes += wake.sure(heard)
