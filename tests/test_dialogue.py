@@ -243,6 +243,54 @@ def test_stop_ends_the_session_from_anywhere(drv: Driver, coach_data: CoachData)
     assert texts(drv.say("next")) == [msg(coach_data, "idle_hint")]
 
 
+def test_cramp_help_soon_after_stop_carries_on_where_the_session_stopped(
+        drv: Driver, coach_data: CoachData):
+    """A "stop" heard by mistake ("start counting" taken for "stop coaching", a partner's
+    "let's stop") loses nothing: "cramp help" within keep_place_seconds goes on there."""
+    to_hold(drv)
+    drv.count_to(4)
+    drv.say("stop")
+    drv.clock.advance(coach_data.content.settings.keep_place_seconds)
+    said = texts(drv.say("cramp_help"))
+    assert said[:2] == [msg(coach_data, "welcome_back"), step_text(coach_data, "stretch_seated")]
+    assert msg(coach_data, "safety") not in said
+    m = drv.manager
+    assert m.active and m.state.node == "stretch_seated" and m.state.phase == "await"
+    assert "count" not in drv.timers, "the hold starts again only when asked for"
+    assert texts(drv.say("previous"))[0] == step_text(coach_data, "sit")
+    # Carrying on once uses the kept place up; the next stop keeps the new one.
+    drv.say("stop")
+    assert texts(drv.say("cramp_help"))[:2] == [msg(coach_data, "welcome_back"),
+                                                step_text(coach_data, "sit")]
+
+
+def test_cramp_help_long_after_stop_or_after_the_end_starts_from_the_top(
+        drv: Driver, coach_data: CoachData):
+    start = [step_text(coach_data, "stop"), msg(coach_data, "safety")]
+    to_hold(drv)
+    drv.say("stop")
+    drv.clock.advance(coach_data.content.settings.keep_place_seconds + 1)
+    assert texts(drv.say("cramp_help"))[:2] == start
+    assert drv.manager.state.history == []
+    drv.say("next")
+    drv.say("stop")
+    drv.say("cramp_help")  # carried on, and so used up
+    drv.say("stop")
+    drv.clock.advance(1)
+    drv.say("cramp_help")
+    for _ in range(20):  # to the end of the treatment
+        if not drv.manager.active:
+            break
+        m = drv.manager
+        asks = m.state.phase == "eased" or coach_data.content.steps[m.state.node].kind == "question"
+        drv.say("yes" if asks else "next")
+        drv.speech_done()
+        while "count" in drv.timers:
+            drv.fire()
+    assert SessionEnded("finished") in drv.log and not drv.manager.active
+    assert texts(drv.say("cramp_help"))[:2] == start
+
+
 def test_unrecognised_input_reprompts_with_what_to_say(drv: Driver, coach_data: CoachData):
     drv.say("cramp_help")
     said = texts(drv.say(None, "banana"))

@@ -86,6 +86,8 @@ def test_duplicate_intent_and_env_folder(tmp_path, capsys, monkeypatch):
     ('  idle_hint: "Say cramp help to start."\n', "", "messages.idle_hint"),
     ('{seconds} seconds left."', '{secs} seconds left."', "messages.time_left"),
     ("start: ", "start: nowhere # ", "'start' must name a step"),
+    ("keep_place_seconds: 300", "keep_place_seconds: -1", "keep_place_seconds must be >= 0"),
+    ("keep_place_seconds: 300", "keep_place_seconds: soon", "invalid value"),
 ])
 def test_broken_dialogue_file_names_the_file_and_what_to_fix(tmp_path, old, new, message):
     text = CONTENT.read_text(encoding="utf-8")

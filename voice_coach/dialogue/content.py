@@ -25,7 +25,7 @@ MESSAGES: dict[str, set[str]] = {
     "paused": set(), "paused_before_count": set(), "count_to_go": {"seconds"},
     "resumed_count": set(), "resumed": set(), "waiting": set(),
     "device_lost": {"device"}, "device_back": {"device"}, "internal_error": set(),
-    "too_loud": set(),
+    "too_loud": set(), "welcome_back": set(),
 }
 INFO = ("prevention", "see_doctor", "equipment")
 
@@ -63,6 +63,8 @@ class Settings:
     count_interval_seconds: float
     count_seconds_left: bool = True
     """Say the seconds to go at a hold's half-way mark and five before its end."""
+    keep_place_seconds: float = 300.0
+    """How long after "stop" a "cramp help" carries on where the session stopped (0: never)."""
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,15 @@ def _parse_settings(path: Path, raw: dict[str, Any]) -> Settings:
             hold_max_seconds=int(raw["hold_max_seconds"]),
             count_interval_seconds=float(raw["count_interval_seconds"]),
             count_seconds_left=bool(raw.get("count_seconds_left", True)),
+            keep_place_seconds=float(raw.get("keep_place_seconds", 300)),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise ContentFileError(path, None, f"settings: missing or invalid value {err}") from err
     if not (0 < settings.hold_min_seconds <= settings.hold_seconds <= settings.hold_max_seconds):
         raise ContentFileError(path, None, "settings: need 0 < hold_min_seconds <= "
                                "hold_seconds <= hold_max_seconds")
+    if settings.keep_place_seconds < 0:
+        raise ContentFileError(path, None, "settings: keep_place_seconds must be >= 0")
     if settings.count_interval_seconds <= 0:
         raise ContentFileError(path, None, "settings: count_interval_seconds must be > 0")
     return settings

@@ -6,8 +6,9 @@ it. Every word it says comes from Content.
 
 Instructions are never lost: a step's text or a question that an answer or a command cut
 off (the runner reports each sentence played in full with Spoken) is said again, whole,
-after the answer; "yes" and "no" answer only a question that has been heard; and after
-every answer the coach says what it is waiting for.
+after the answer; "yes" and "no" answer only a question that has been heard; after
+every answer the coach says what it is waiting for; and "cramp help" soon after "stop"
+carries on where the session stopped (settings.keep_place_seconds).
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ class DialogueManager(Counting):
         """Intent name -> the phrase "what can I say" offers for it."""
         self.hold_seconds = content.settings.hold_seconds
         self.state = DialogueState()
+        self.kept: tuple[str, list[str], float] | None = None
+        """Where a session was stopped (step, the steps before it) and when: "cramp help"
+        within `keep_place_seconds` carries on there, so a "stop" heard by mistake (or
+        said too soon) loses nothing."""
 
     # --- queries used by runners ---------------------------------------------------------
     @property
@@ -117,6 +122,11 @@ class DialogueManager(Counting):
 
     def _idle(self, intent: str | None) -> list[Action]:
         if intent == "cramp_help":
+            kept, self.kept = self.kept, None
+            if kept and self.clock.now() - kept[2] <= self.content.settings.keep_place_seconds:
+                node, history, _ = kept
+                self.state = DialogueState(phase="await", history=history)
+                return [self._msg("welcome_back"), *self._enter(node, remember=False)]
             # The instruction to stop comes first; the safety line and the hint after it.
             self.state = DialogueState(phase="await")
             *instruction, prompt = self._enter(self.content.start)
@@ -201,6 +211,10 @@ class DialogueManager(Counting):
         return left + self._enter(node)
 
     def _end(self, reason: str) -> list[Action]:
+        state = self.state
+        self.kept = None
+        if reason == "stopped" and state.node is not None:
+            self.kept = (state.node, list(state.history), self.clock.now())
         self.state = DialogueState()
         message = "closing" if reason == "finished" else "stopped"
         return [self._msg(message), CancelTimer(COUNT_TIMER), SessionEnded(reason)]
