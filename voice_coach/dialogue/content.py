@@ -177,7 +177,7 @@ def _parse_settings(path: Path, raw: dict[str, Any]) -> Settings:
             hold_max_seconds=int(raw["hold_max_seconds"]),
             count_interval_seconds=float(raw["count_interval_seconds"]),
             count_seconds_left=bool(raw.get("count_seconds_left", True)),
-            keep_place_seconds=float(raw.get("keep_place_seconds", 300)),
+            keep_place_seconds=float(raw.get("keep_place_seconds", Settings.keep_place_seconds)),
         )
     except (KeyError, TypeError, ValueError) as err:
         raise ContentFileError(path, None, f"settings: missing or invalid value {err}") from err

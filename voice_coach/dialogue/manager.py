@@ -14,6 +14,7 @@ carries on where the session stopped (settings.keep_place_seconds).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
 from .clock import Clock
 from .content import Content, Step
@@ -39,6 +40,14 @@ INTENTS = (
 )
 
 
+class Kept(NamedTuple):
+    """A stopped session's place: its step, the steps before it, and when it stopped."""
+
+    node: str
+    history: list[str]
+    at: float
+
+
 class DialogueManager(Counting):
     """Runs one treatment session after another for a single user."""
 
@@ -50,8 +59,8 @@ class DialogueManager(Counting):
         """Intent name -> the phrase "what can I say" offers for it."""
         self.hold_seconds = content.settings.hold_seconds
         self.state = DialogueState()
-        self.kept: tuple[str, list[str], float] | None = None
-        """Where a session was stopped (step, the steps before it) and when: "cramp help"
+        self.kept: Kept | None = None
+        """Where a session was stopped and when: "cramp help"
         within `keep_place_seconds` carries on there, so a "stop" heard by mistake (or
         said too soon) loses nothing."""
 
@@ -123,10 +132,9 @@ class DialogueManager(Counting):
     def _idle(self, intent: str | None) -> list[Action]:
         if intent == "cramp_help":
             kept, self.kept = self.kept, None
-            if kept and self.clock.now() - kept[2] <= self.content.settings.keep_place_seconds:
-                node, history, _ = kept
-                self.state = DialogueState(phase="await", history=history)
-                return [self._msg("welcome_back"), *self._enter(node, remember=False)]
+            if kept and self.clock.now() - kept.at <= self.content.settings.keep_place_seconds:
+                self.state = DialogueState(phase="await", history=kept.history)
+                return [self._msg("welcome_back"), *self._enter(kept.node, remember=False)]
             # The instruction to stop comes first; the safety line and the hint after it.
             self.state = DialogueState(phase="await")
             *instruction, prompt = self._enter(self.content.start)
@@ -214,7 +222,7 @@ class DialogueManager(Counting):
         state = self.state
         self.kept = None
         if reason == "stopped" and state.node is not None:
-            self.kept = (state.node, list(state.history), self.clock.now())
+            self.kept = Kept(state.node, list(state.history), self.clock.now())
         self.state = DialogueState()
         message = "closing" if reason == "finished" else "stopped"
         return [self._msg(message), CancelTimer(COUNT_TIMER), SessionEnded(reason)]
