@@ -1,6 +1,7 @@
 """Commands with numbers in noise: how many are understood, and with which number.
 
     python -m bench.probes.numbers [--conditions white:10 rain:10 pink:5] [--voices V...]
+                                   [--rate WPM] [--only WORD]
 
 Calibration sentences (bench/calibrate.py's commands with a number word: "sixty seconds",
 "count for one minute", "next one"), said by the calibration voices (or `--voices`: the
@@ -45,6 +46,10 @@ def main() -> int:
                         help='"clean", "8k" or a noise at an SNR ("rain:10", bench/noises.py)')
     parser.add_argument("--voices", nargs="+", default=[v for v, _ in CALIBRATION_VOICES],
                         help="espeak-ng voices (default: the calibration ones)")
+    parser.add_argument("--rate", type=int, default=WORDS_PER_MINUTE,
+                        help=f"words a minute (default {WORDS_PER_MINUTE})")
+    parser.add_argument("--only", default="",
+                        help='only the sentences with this word ("hold")')
     args = parser.parse_args()
     data = CoachData.load()
     matcher = data.matcher()
@@ -54,9 +59,9 @@ def main() -> int:
         for voice in args.voices:
             front.new_speaker()
             for i, (text, want) in enumerate(speech(data)):
-                if not want or not numbers(text):
+                if not want or not numbers(text) or (args.only and args.only not in text.split()):
                     continue
-                x = noises.in_condition(synthesize(text, voice, WORDS_PER_MINUTE).samples,
+                x = noises.in_condition(synthesize(text, voice, args.rate).samples,
                                         condition, seed=8000 + i)
                 result = recognize_clip(front, AudioClip(x, noises.RATE))
                 heard = matcher.understand(result.text, result.confidence).intent
