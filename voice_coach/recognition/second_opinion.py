@@ -57,7 +57,7 @@ from typing import Any, NamedTuple
 
 from ..intents import WAKE_INTENT
 from ..worker import Worker, WorkerError
-from .transcripts import normalise, once
+from .transcripts import normalise, once, without_final_s
 
 log = logging.getLogger(__name__)
 
@@ -143,9 +143,16 @@ class SecondOpinion:
     rewording."""
 
     def __init__(self, phrases: Collection[str], path: Path) -> None:
-        self._phrases = {normalise(p): p for p in phrases}
         self._meanings: dict[str, str] = (dict(phrases) if isinstance(phrases, Mapping)
                                           else {p: p for p in phrases})
+        self._phrases = {normalise(p): p for p in phrases}
+        alike: dict[str, list[str]] = {}
+        for words, p in self._phrases.items():
+            alike.setdefault(without_final_s(words), []).append(p)
+        self._without_s = {words: ps[0] for words, ps in alike.items()
+                           if len({self._meaning(p) for p in ps}) == 1}
+        """The phrases by their words without a final "s" (`without_final_s`), where that
+        leaves no doubt about the meaning."""
         self._path = path
         self._commands = " ".join(f"{e[:1].upper()}{e[1:]}." for e in
                                   getattr(phrases, "examples", ()))
@@ -182,14 +189,14 @@ class SecondOpinion:
         in other people's words)."""
         try:
             key, text = self._heard(audio, hearing)
-            found = self._phrases.get(once(normalise(text)))
+            found = self._find(text)
             log.debug("Whisper heard %r%s", text, f": {found!r}" if found else "")
             if found or not turned_down or not self._commands or not normalise(text):
                 return found
             told = self._answer(self._submit("hear_told", key, self._commands))
         except _Unanswered:
             return None
-        agreed = self._phrases.get(once(normalise(told)))
+        agreed = self._find(told)
         if agreed is not None and self._meaning(agreed) != self._meaning(turned_down):
             agreed = None
         log.debug("told of the commands, Whisper heard %r where the engine turned down %r%s",
@@ -261,7 +268,7 @@ class SecondOpinion:
         try:
             key, text = self._heard(audio, hearing)
             own = once(normalise(text))
-            heard = self._phrases.get(own)
+            heard = self._find(text)
             # Words that are no phrase: how much worse does the engine's phrase fit?
             margin, weakest = self._weigh(key, phrase) if heard is None and own else (0.0, 0.0)
         except _Unanswered:
@@ -276,6 +283,17 @@ class SecondOpinion:
         if meaning == self._meaning(phrase) or meaning in NOT_OVERRULING:
             return Verdict(phrase)
         return Verdict(heard)
+
+    def _find(self, text: str) -> str | None:
+        """The phrase Whisper's transcript `text` is, if any: word for word, or but for a
+        final "s" (`_without_s`)."""
+        words = once(normalise(text))
+        found = self._phrases.get(words)
+        if found is None and words:
+            found = self._without_s.get(without_final_s(words))
+            if found is not None:
+                log.debug("Whisper's %r taken as %r (a final s)", text, found)
+        return found
 
     def _weigh(self, key: int, phrase: str) -> tuple[float, float]:
         """How much worse `phrase` fits the audio Whisper heard under `key` than its own

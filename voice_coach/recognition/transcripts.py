@@ -1,6 +1,6 @@
 """Whisper's transcripts as the phrases are written: lower case, words only, numbers in
-words, a repeated phrase said once (second_opinion.py compares them with the phrases;
-whisper_worker.py weighs them)."""
+words, a repeated phrase said once, and words compared without a final "s"
+(second_opinion.py compares them with the phrases; whisper_worker.py weighs them)."""
 
 from __future__ import annotations
 
@@ -53,3 +53,13 @@ def once(words: str) -> str:
         if split[:-1] == repeated[:-1] and repeated[-1].startswith(split[-1]):
             return " ".join(split[:size])
     return words
+
+
+def without_final_s(words: str) -> str:
+    """`words` with each word's final "s" left out (not of "ss", nor of a word of two
+    letters): in noise the "s" is the sound lost first, and Whisper writes "Ten second."
+    for "ten seconds" and "Command." for "commands". Compared so, no two of the coach's
+    phrases of different meanings are alike (second_opinion.py keeps only those that
+    are not)."""
+    return " ".join(w[:-1] if len(w) > 2 and w.endswith("s") and not w.endswith("ss") else w
+                    for w in words.split())
