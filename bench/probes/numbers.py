@@ -4,9 +4,10 @@
                                    [--rate WPM] [--only WORD]
 
 Calibration sentences (bench/calibrate.py's commands with a number word: "sixty seconds",
-"count for one minute", "next one"), said by the calibration voices (or `--voices`: the
-held-out ones only measure, nothing is chosen on them), each at 170 words a minute,
-through the coach's front end with Whisper's second opinion (`recognize`'s). Prints each
+"count for one minute", "next one"; with `--only`, those with that word), said by the
+calibration voices (or `--voices`: the held-out ones only measure, nothing is chosen on
+them), each at 170 words a minute (or `--rate`), through the coach's front end with
+Whisper's second opinion (`recognize`'s). Prints each
 clip and, per condition, the clips understood as the right command, taken for another,
 and not taken; and of those understood, how many carry other number words than were
 said ("fifteen seconds hold" understood as "eighty seconds hold": the right command, a
