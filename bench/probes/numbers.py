@@ -20,20 +20,16 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from bench import noises
 from bench.calibrate import speech
 from bench.evaluate import CALIBRATION_VOICES
-from bench.probes import checked_front
+from bench.probes import WORDS_PER_MINUTE, checked_front, said
 from voice_coach.app.data import CoachData
-from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition.base import recognize_clip
-from voice_coach.speech import synthesize
 
 NUMBER_WORDS = frozenset({
     "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
     "twelve", "fifteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty",
     "ninety", "hundred", "thousand", "minus"})
-WORDS_PER_MINUTE = 170
 
 
 def numbers(text: str) -> list[str]:
@@ -62,9 +58,8 @@ def main() -> int:
             for i, (text, want) in enumerate(speech(data)):
                 if not want or not numbers(text) or (args.only and args.only not in text.split()):
                     continue
-                x = noises.in_condition(synthesize(text, voice, args.rate).samples,
-                                        condition, seed=8000 + i)
-                result = recognize_clip(front, AudioClip(x, noises.RATE))
+                result = recognize_clip(front, said(text, voice, condition, 8000 + i,
+                                                    args.rate))
                 heard = matcher.understand(result.text, result.confidence).intent
                 out = "right" if heard == want else ("another" if heard else "none")
                 counts[condition, out] += 1

@@ -19,17 +19,12 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from bench import noises
 from bench.calibrate import speech
 from bench.evaluate import CALIBRATION_VOICES
-from bench.probes import checked_front
+from bench.probes import checked_front, said
 from voice_coach.app.data import CoachData
-from voice_coach.audio.clip import AudioClip
 from voice_coach.recognition import make_recognizer, phrase_meanings
 from voice_coach.recognition.base import recognize_clip
-from voice_coach.speech import synthesize
-
-WORDS_PER_MINUTE = 170
 
 
 def outcome(heard: str | None, want: str | None) -> str:
@@ -56,15 +51,13 @@ def main() -> int:
             for i, (text, want) in enumerate(speech(data)):
                 if i % args.every:
                     continue
-                x = noises.in_condition(synthesize(text, voice, WORDS_PER_MINUTE).samples,
-                                        condition, seed=8000 + i)
-                clip = AudioClip(x, noises.RATE)
+                clip = said(text, voice, condition, 8000 + i)
                 result = recognize_clip(front, clip)
                 now = after = matcher.understand(result.text, result.confidence).intent
                 if now is None:
                     again = recognize_clip(raw, clip)
                     if again.text:
-                        verdict = second.check(again.text, x.astype("<i2").tobytes(),
+                        verdict = second.check(again.text, clip.to_bytes(),
                                                noisy=True, confidence=again.confidence)
                         after = (matcher.understand(verdict.phrase, again.confidence).intent
                                  if verdict.phrase else None)
