@@ -124,3 +124,12 @@ def test_templates_expand_to_well_formed_phrases(intent_set: IntentSet) -> None:
     assert "what do we need" in phrases
     before_a_subject = {"do", "can", "could", "should", "would", "will", "must", "things"}
     assert not {(a, b) for a, b in pairs if a in before_a_subject and b == "me"}
+
+
+def test_no_phrase_ends_in_a_contracted_verb(intent_set: IntentSet) -> None:
+    """Nobody ends a sentence with "it's" or "I'm" ("It is." and "I am." are said in
+    full), so such a phrase is never heard said; in the grammar it only catches noise and
+    other words ("tips" in noise was taken as a bare "it's", a yes)."""
+    contracted = ("'s", "'m", "'re", "'ll", "'ve", "'d")
+    phrases = {p for found in expand_phrases(intent_set).values() for p in found}
+    assert not sorted(p for p in phrases if p.split()[-1].endswith(contracted))
